@@ -1,0 +1,183 @@
+/*
+ * err.c — names for bs_err_t values (Kafka exception names for wire codes).
+ */
+#include "err.h"
+
+const char *bs_err_name(bs_err_t err)
+{
+    switch (err) {
+    case BS_ERR__PARSE:
+        return "local: parse";
+    case BS_ERR__NOMEM:
+        return "local: nomem";
+    case BS_ERR__IO:
+        return "local: io";
+    case BS_ERR__NOENT:
+        return "local: noent";
+    case BS_ERR__EXISTS:
+        return "local: exists";
+    case BS_ERR__INVALID_ARG:
+        return "local: invalid_arg";
+    case BS_ERR__CORRUPT:
+        return "local: corrupt";
+    case BS_ERR__PENDING:
+        return "local: pending";
+    case BS_ERR__UNSUPPORTED:
+        return "local: unsupported";
+    case BS_ERR_UNKNOWN_SERVER_ERROR:
+        return "UNKNOWN_SERVER_ERROR";
+    case BS_ERR_NONE:
+        return "NONE";
+    case BS_ERR_OFFSET_OUT_OF_RANGE:
+        return "OFFSET_OUT_OF_RANGE";
+    case BS_ERR_CORRUPT_MESSAGE:
+        return "CORRUPT_MESSAGE";
+    case BS_ERR_UNKNOWN_TOPIC_OR_PARTITION:
+        return "UNKNOWN_TOPIC_OR_PARTITION";
+    case BS_ERR_INVALID_FETCH_SIZE:
+        return "INVALID_FETCH_SIZE";
+    case BS_ERR_LEADER_NOT_AVAILABLE:
+        return "LEADER_NOT_AVAILABLE";
+    case BS_ERR_NOT_LEADER_OR_FOLLOWER:
+        return "NOT_LEADER_OR_FOLLOWER";
+    case BS_ERR_REQUEST_TIMED_OUT:
+        return "REQUEST_TIMED_OUT";
+    case BS_ERR_MESSAGE_TOO_LARGE:
+        return "MESSAGE_TOO_LARGE";
+    case BS_ERR_OFFSET_METADATA_TOO_LARGE:
+        return "OFFSET_METADATA_TOO_LARGE";
+    case BS_ERR_NETWORK_EXCEPTION:
+        return "NETWORK_EXCEPTION";
+    case BS_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+        return "COORDINATOR_LOAD_IN_PROGRESS";
+    case BS_ERR_COORDINATOR_NOT_AVAILABLE:
+        return "COORDINATOR_NOT_AVAILABLE";
+    case BS_ERR_NOT_COORDINATOR:
+        return "NOT_COORDINATOR";
+    case BS_ERR_INVALID_TOPIC_EXCEPTION:
+        return "INVALID_TOPIC_EXCEPTION";
+    case BS_ERR_RECORD_LIST_TOO_LARGE:
+        return "RECORD_LIST_TOO_LARGE";
+    case BS_ERR_NOT_ENOUGH_REPLICAS:
+        return "NOT_ENOUGH_REPLICAS";
+    case BS_ERR_INVALID_REQUIRED_ACKS:
+        return "INVALID_REQUIRED_ACKS";
+    case BS_ERR_ILLEGAL_GENERATION:
+        return "ILLEGAL_GENERATION";
+    case BS_ERR_INCONSISTENT_GROUP_PROTOCOL:
+        return "INCONSISTENT_GROUP_PROTOCOL";
+    case BS_ERR_INVALID_GROUP_ID:
+        return "INVALID_GROUP_ID";
+    case BS_ERR_UNKNOWN_MEMBER_ID:
+        return "UNKNOWN_MEMBER_ID";
+    case BS_ERR_INVALID_SESSION_TIMEOUT:
+        return "INVALID_SESSION_TIMEOUT";
+    case BS_ERR_REBALANCE_IN_PROGRESS:
+        return "REBALANCE_IN_PROGRESS";
+    case BS_ERR_INVALID_COMMIT_OFFSET_SIZE:
+        return "INVALID_COMMIT_OFFSET_SIZE";
+    case BS_ERR_TOPIC_AUTHORIZATION_FAILED:
+        return "TOPIC_AUTHORIZATION_FAILED";
+    case BS_ERR_GROUP_AUTHORIZATION_FAILED:
+        return "GROUP_AUTHORIZATION_FAILED";
+    case BS_ERR_CLUSTER_AUTHORIZATION_FAILED:
+        return "CLUSTER_AUTHORIZATION_FAILED";
+    case BS_ERR_INVALID_TIMESTAMP:
+        return "INVALID_TIMESTAMP";
+    case BS_ERR_UNSUPPORTED_SASL_MECHANISM:
+        return "UNSUPPORTED_SASL_MECHANISM";
+    case BS_ERR_ILLEGAL_SASL_STATE:
+        return "ILLEGAL_SASL_STATE";
+    case BS_ERR_UNSUPPORTED_VERSION:
+        return "UNSUPPORTED_VERSION";
+    case BS_ERR_TOPIC_ALREADY_EXISTS:
+        return "TOPIC_ALREADY_EXISTS";
+    case BS_ERR_INVALID_PARTITIONS:
+        return "INVALID_PARTITIONS";
+    case BS_ERR_INVALID_REPLICATION_FACTOR:
+        return "INVALID_REPLICATION_FACTOR";
+    case BS_ERR_INVALID_REPLICA_ASSIGNMENT:
+        return "INVALID_REPLICA_ASSIGNMENT";
+    case BS_ERR_INVALID_CONFIG:
+        return "INVALID_CONFIG";
+    case BS_ERR_NOT_CONTROLLER:
+        return "NOT_CONTROLLER";
+    case BS_ERR_INVALID_REQUEST:
+        return "INVALID_REQUEST";
+    case BS_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+        return "UNSUPPORTED_FOR_MESSAGE_FORMAT";
+    case BS_ERR_POLICY_VIOLATION:
+        return "POLICY_VIOLATION";
+    case BS_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
+        return "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    case BS_ERR_DUPLICATE_SEQUENCE_NUMBER:
+        return "DUPLICATE_SEQUENCE_NUMBER";
+    case BS_ERR_INVALID_PRODUCER_EPOCH:
+        return "INVALID_PRODUCER_EPOCH";
+    case BS_ERR_INVALID_TXN_STATE:
+        return "INVALID_TXN_STATE";
+    case BS_ERR_INVALID_PRODUCER_ID_MAPPING:
+        return "INVALID_PRODUCER_ID_MAPPING";
+    case BS_ERR_INVALID_TRANSACTION_TIMEOUT:
+        return "INVALID_TRANSACTION_TIMEOUT";
+    case BS_ERR_CONCURRENT_TRANSACTIONS:
+        return "CONCURRENT_TRANSACTIONS";
+    case BS_ERR_TRANSACTION_COORDINATOR_FENCED:
+        return "TRANSACTION_COORDINATOR_FENCED";
+    case BS_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+        return "TRANSACTIONAL_ID_AUTHORIZATION_FAILED";
+    case BS_ERR_SECURITY_DISABLED:
+        return "SECURITY_DISABLED";
+    case BS_ERR_OPERATION_NOT_ATTEMPTED:
+        return "OPERATION_NOT_ATTEMPTED";
+    case BS_ERR_KAFKA_STORAGE_ERROR:
+        return "KAFKA_STORAGE_ERROR";
+    case BS_ERR_LOG_DIR_NOT_FOUND:
+        return "LOG_DIR_NOT_FOUND";
+    case BS_ERR_SASL_AUTHENTICATION_FAILED:
+        return "SASL_AUTHENTICATION_FAILED";
+    case BS_ERR_UNKNOWN_PRODUCER_ID:
+        return "UNKNOWN_PRODUCER_ID";
+    case BS_ERR_REASSIGNMENT_IN_PROGRESS:
+        return "REASSIGNMENT_IN_PROGRESS";
+    case BS_ERR_NON_EMPTY_GROUP:
+        return "NON_EMPTY_GROUP";
+    case BS_ERR_GROUP_ID_NOT_FOUND:
+        return "GROUP_ID_NOT_FOUND";
+    case BS_ERR_FETCH_SESSION_ID_NOT_FOUND:
+        return "FETCH_SESSION_ID_NOT_FOUND";
+    case BS_ERR_INVALID_FETCH_SESSION_EPOCH:
+        return "INVALID_FETCH_SESSION_EPOCH";
+    case BS_ERR_FENCED_LEADER_EPOCH:
+        return "FENCED_LEADER_EPOCH";
+    case BS_ERR_UNKNOWN_LEADER_EPOCH:
+        return "UNKNOWN_LEADER_EPOCH";
+    case BS_ERR_UNSUPPORTED_COMPRESSION_TYPE:
+        return "UNSUPPORTED_COMPRESSION_TYPE";
+    case BS_ERR_OFFSET_NOT_AVAILABLE:
+        return "OFFSET_NOT_AVAILABLE";
+    case BS_ERR_MEMBER_ID_REQUIRED:
+        return "MEMBER_ID_REQUIRED";
+    case BS_ERR_GROUP_MAX_SIZE_REACHED:
+        return "GROUP_MAX_SIZE_REACHED";
+    case BS_ERR_FENCED_INSTANCE_ID:
+        return "FENCED_INSTANCE_ID";
+    case BS_ERR_INVALID_RECORD:
+        return "INVALID_RECORD";
+    case BS_ERR_UNSTABLE_OFFSET_COMMIT:
+        return "UNSTABLE_OFFSET_COMMIT";
+    case BS_ERR_THROTTLING_QUOTA_EXCEEDED:
+        return "THROTTLING_QUOTA_EXCEEDED";
+    case BS_ERR_PRODUCER_FENCED:
+        return "PRODUCER_FENCED";
+    case BS_ERR_INVALID_UPDATE_VERSION:
+        return "INVALID_UPDATE_VERSION";
+    case BS_ERR_UNKNOWN_TOPIC_ID:
+        return "UNKNOWN_TOPIC_ID";
+    case BS_ERR_INCONSISTENT_TOPIC_ID:
+        return "INCONSISTENT_TOPIC_ID";
+    case BS_ERR_TRANSACTIONAL_ID_NOT_FOUND:
+        return "TRANSACTIONAL_ID_NOT_FOUND";
+    }
+    return "UNKNOWN_ERROR_CODE";
+}
