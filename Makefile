@@ -6,7 +6,7 @@ CC      ?= cc
 SAN     ?= 0
 ifeq ($(SAN),1)
 BUILD   ?= build-san
-SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined $(EXTRA_SAN)
 OPT     ?= -O1
 else
 BUILD   ?= build
@@ -76,18 +76,22 @@ gen-check:
 	  diff -r src/proto/gen $(BUILD)/gen-check && echo "gen-check: generated code is current"; \
 	else echo "gen-check: specs not present, skipped"; fi
 
-# Fuzz targets (libFuzzer, clang). `make fuzz` builds them; `make fuzz-replay`
-# builds a plain replay driver per target and runs it over the corpus.
+# Fuzz targets (libFuzzer, clang). `make fuzz` builds them into build-fuzz/
+# (the library instrumented for coverage); `make fuzz-replay` links a plain
+# replay driver per target against the ASan+UBSan library and runs it over the
+# checked-in corpus tests/fuzz/corpus/<target without fuzz_>.
 FUZZ_CFLAGS = $(CFLAGS_BASE) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 fuzz:
-	@mkdir -p build-fuzz
-	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build-fuzz/$$n $$f $(LIB_SRC) $(LIBS) || exit 1; done
+	$(MAKE) CC=clang BUILD=build-fuzz SAN=1 EXTRA_SAN=-fsanitize=fuzzer-no-link build-fuzz/libbasin.a
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  echo "fuzz: building build-fuzz/$$n"; \
+	  clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build-fuzz/$$n $$f build-fuzz/libbasin.a $(LIBS) || exit 1; done
 
 fuzz-replay:
+	$(MAKE) SAN=1 build-san/libbasin.a
 	@mkdir -p build-san/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  $(CC) $(FUZZ_CFLAGS) -o build-san/fuzz/$$n $$f tests/fuzz/replay_main.c $(LIB_SRC) $(LIBS) || exit 1; \
+	  $(CC) $(FUZZ_CFLAGS) -o build-san/fuzz/$$n $$f tests/fuzz/replay_main.c build-san/libbasin.a $(LIBS) || exit 1; \
 	  ./build-san/fuzz/$$n tests/fuzz/corpus/$${n#fuzz_} || exit 1; done
 
 test:

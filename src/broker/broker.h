@@ -1,0 +1,175 @@
+/*
+ * broker.h — the broker process: configuration, event loop, listeners,
+ * connections, topics, and the request context handed to API handlers.
+ *
+ * Threads: one event-loop thread runs every connection and every handler
+ * (@locality: loop thread for everything here unless said otherwise), plus
+ * background workers (fsync for log.flush.on.ack) that talk to the loop via
+ * bs_loop_wakeup().
+ */
+#ifndef BS_BROKER_H
+#define BS_BROKER_H
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/hmap.h"
+#include "base/wbuf.h"
+#include "broker/broker_config.h"
+#include "broker/plog.h"
+#include "broker/topic_config.h"
+#include "net/loop.h"
+#include "proto/codec.h"
+#include "proto/gen/kmsg.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+typedef struct bs_broker_s bs_broker_t;
+typedef struct bs_conn_s bs_conn_t;
+typedef struct bs_req_s bs_req_t;
+typedef struct bs_topic_s bs_topic_t;
+typedef struct bs_partition_s bs_partition_t;
+typedef struct bs_listen_s bs_listen_t;
+
+/* ---- topics and partitions (topics.c) ---- */
+
+struct bs_partition_s {
+    bs_topic_t *topic;
+    int32_t id;
+    bs_plog_t *log;
+    char *dir;
+};
+
+struct bs_topic_s {
+    char *name;
+    bs_uuid_t id;
+    int32_t npart;
+    bs_partition_t **parts;
+    bs_topic_overrides_t ov; /* explicitly set topic configs (persisted) */
+    bs_topic_config_t cfg;   /* effective configuration */
+    bool internal;           /* __consumer_offsets, __transaction_state */
+};
+
+bs_topic_t *bs_topics_find(bs_broker_t *b, const char *name, size_t len);
+bs_partition_t *bs_topics_partition(bs_broker_t *b, bs_kstr_t topic, int32_t partition);
+/* Validates a topic name the way Kafka does; NULL if legal, else why not. */
+const char *bs_topic_name_invalid(const char *name, size_t len);
+/* Creates a topic. npart <= 0 means num.partitions. With validate_only
+ * nothing is created. err gets a message naming the problem. */
+bs_err_t bs_topics_create(bs_broker_t *b, const char *name, int32_t npart,
+                          const bs_topic_overrides_t *ov, bool validate_only, char *err,
+                          size_t errlen, bs_topic_t **out);
+bs_err_t bs_topics_delete(bs_broker_t *b, bs_topic_t *t);
+bs_err_t bs_topics_add_partitions(bs_broker_t *b, bs_topic_t *t, int32_t total, bool validate_only,
+                                  char *err, size_t errlen);
+/* Replaces the topic's overrides (validated first), persists, reconfigures. */
+bs_err_t bs_topics_set_overrides(bs_broker_t *b, bs_topic_t *t, bs_topic_overrides_t *ov,
+                                 bool validate_only, char *err, size_t errlen);
+/* Topics sorted by name into a malloc'd array (caller frees the array). */
+bs_topic_t **bs_topics_sorted(bs_broker_t *b, int *count);
+int bs_topics_load(bs_broker_t *b);
+void bs_topics_close_all(bs_broker_t *b);
+void bs_topics_plog_config(const bs_broker_config_t *bc, const bs_topic_config_t *tc,
+                           bs_plog_config_t *pc);
+
+/* ---- requests (server.c) ---- */
+
+struct bs_req_s {
+    bs_broker_t *b;
+    bs_conn_t *conn;
+    bs_RequestHeader_t hdr;
+    int16_t api_key, api_version;
+    int32_t correlation_id;
+    bs_krd_t rd;       /* positioned at the request body */
+    bs_arena_t *arena; /* freed when the request completes */
+    void *parked;      /* handler state while BS_ERR__PENDING */
+};
+
+/* Handler contract: decode req->rd, write exactly one response frame with
+ * bs_req_respond (or none, for acks=0 produce), and return BS_ERR_NONE; or
+ * park and return BS_ERR__PENDING, then call bs_req_complete() later after
+ * responding; or return BS_ERR__PARSE (message in req->rd.err) to close the
+ * connection. */
+typedef bs_err_t (*bs_handler_fn)(bs_req_t *req);
+
+typedef struct bs_handler_s {
+    int16_t min_ver, max_ver; /* advertised range; max_ver < 0: not offered */
+    bs_handler_fn fn;
+} bs_handler_t;
+
+extern const bs_handler_t bs_handlers[];
+extern const int bs_handlers_count;
+
+bs_wbuf_t *bs_req_out(bs_req_t *req);
+#define bs_req_respond(req, Type, resp)                                                \
+    do {                                                                               \
+        bs_wbuf_t *_w = bs_req_out(req);                                               \
+        size_t _fp;                                                                    \
+        bs_kresp_begin(_w, (req)->api_key, (req)->api_version, (req)->correlation_id,  \
+                       &_fp);                                                          \
+        bs_##Type##_encode((resp), _w, (req)->api_version);                            \
+        bs_kresp_end(_w, _fp);                                                         \
+    } while (0)
+void bs_req_complete(bs_req_t *req);
+const char *bs_req_peer(const bs_req_t *req);
+const bs_listen_t *bs_req_listener(const bs_req_t *req);
+
+/* ---- long polls and acknowledgement waits ---- */
+
+/* Called after data is appended to a partition (wakes parked fetches). */
+void bs_fetch_notify(bs_broker_t *b, bs_partition_t *p, int64_t bytes);
+void bs_fetch_abort_conn(bs_broker_t *b, bs_conn_t *c);
+/* log.flush.on.ack: queue a partition for the fsync worker. */
+void bs_sync_enqueue(bs_broker_t *b, bs_partition_t *p);
+/* Drops p from the fsync queue and waits for an in-flight round (deletion). */
+void bs_sync_forget(bs_broker_t *b, bs_partition_t *p);
+void bs_produce_sync_done(bs_broker_t *b);
+void bs_produce_abort_conn(bs_broker_t *b, bs_conn_t *c);
+
+/* ---- the broker ---- */
+
+struct bs_listen_s {
+    bs_io_t io;
+    bs_broker_t *b;
+    char *name;
+    char *host;     /* bound host ("" = any) */
+    int port;       /* actual port */
+    char *adv_host; /* advertised */
+    int adv_port;
+};
+
+typedef struct bs_fetch_wait_s bs_fetch_wait_t;
+typedef struct bs_produce_wait_s bs_produce_wait_t;
+
+struct bs_broker_s {
+    bs_broker_config_t *cfg;
+    bs_loop_t *loop;
+    bs_listen_t *listeners;
+    int nlisteners;
+    char cluster_id[64];
+    int32_t node_id;
+
+    bs_hmap_t topics; /* name -> bs_topic_t* */
+
+    bs_conn_t *conns; /* doubly linked */
+    int nconns;
+
+    bs_fetch_wait_t *fetch_waits;     /* parked fetches */
+    bs_produce_wait_t *produce_waits; /* produce requests waiting for fsync */
+
+    /* fsync worker (log.flush.on.ack) */
+    pthread_t sync_thread;
+    pthread_mutex_t sync_mu;
+    pthread_cond_t sync_cv;
+    bs_partition_t **sync_q;
+    int sync_qn, sync_qcap;
+    bool sync_stop, sync_started;
+
+    bs_timer_t retention_timer;
+    bs_timer_t flush_timer;
+    bool recovering; /* unclean shutdown detected at start-up */
+};
+
+int bs_broker_main(int argc, char **argv);
+
+#endif

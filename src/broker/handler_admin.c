@@ -1,0 +1,453 @@
+/*
+ * handler_admin.c — topic administration: CreateTopics (19) v0–4,
+ * DeleteTopics (20) v0–4, CreatePartitions (37) v0–2, DescribeConfigs (32)
+ * v1–4, AlterConfigs (33) v0–2, IncrementalAlterConfigs (44) v0–1.
+ *
+ * Replication factor and replica assignments can only name this node: -1
+ * means the broker default (accepted at every version, kafkajs sends it at
+ * v3), anything but 1 gets INVALID_REPLICATION_FACTOR. Topic settings are
+ * validated by topic_config.c, whose messages name the offending key.
+ * Broker settings are static (server.properties); altering them is refused
+ * with a message saying so.
+ */
+#include "broker/handler.h"
+
+#include "base/log.h"
+
+#include <string.h>
+
+#define RES_TOPIC 2
+#define RES_BROKER 4
+#define RES_BROKER_LOGGER 8
+
+/* ---- CreateTopics ---- */
+
+static bs_err_t create_one(bs_req_t *req, bs_CreateTopicsRequest_CreatableTopic_t *ct,
+                           bool validate_only, char *emsg, size_t elen)
+{
+    bs_broker_t *b = req->b;
+    char *name = bs_req_cstr(req, ct->Name);
+    int32_t npart = ct->NumPartitions;
+    bs_topic_overrides_t ov = {0};
+    bs_err_t err;
+
+    emsg[0] = '\0';
+    if (ct->Assignments_count > 0) {
+        if (npart != -1 || (ct->ReplicationFactor != -1)) {
+            snprintf(emsg, elen, "Both numPartitions or replicationFactor and "
+                                 "replicasAssignments were set. Both cannot be used at the "
+                                 "same time.");
+            return BS_ERR_INVALID_REQUEST;
+        }
+        for (int i = 0; i < ct->Assignments_count; i++) {
+            bs_CreateTopicsRequest_CreatableReplicaAssignment_t *a = &ct->Assignments[i];
+            if (a->PartitionIndex != i) {
+                snprintf(emsg, elen, "Partitions should be 0-based and consecutive in the "
+                                     "replica assignment");
+                return BS_ERR_INVALID_REPLICA_ASSIGNMENT;
+            }
+            if (a->BrokerIds_count != 1 || a->BrokerIds[0] != b->node_id) {
+                snprintf(emsg, elen, "Replica assignment for partition %d must be [%d]: this "
+                                     "cluster has one broker",
+                         i, b->node_id);
+                return BS_ERR_INVALID_REPLICA_ASSIGNMENT;
+            }
+        }
+        npart = ct->Assignments_count;
+    } else {
+        if (npart == 0 || npart < -1) {
+            snprintf(emsg, elen, "Number of partitions must be larger than 0.");
+            return BS_ERR_INVALID_PARTITIONS;
+        }
+        int16_t rf = ct->ReplicationFactor == -1 ? b->cfg->default_replication_factor
+                                                 : ct->ReplicationFactor;
+        if (rf <= 0) {
+            snprintf(emsg, elen, "Replication factor must be larger than 0.");
+            return BS_ERR_INVALID_REPLICATION_FACTOR;
+        }
+        if (rf != 1) {
+            snprintf(emsg, elen, "Replication factor: %d larger than available brokers: 1.",
+                     rf);
+            return BS_ERR_INVALID_REPLICATION_FACTOR;
+        }
+    }
+    for (int i = 0; i < ct->Configs_count; i++) {
+        char *k = bs_req_cstr(req, ct->Configs[i].Name);
+        if (ct->Configs[i].Value.len < 0) {
+            snprintf(emsg, elen, "Null value not supported for topic configs: %s", k);
+            bs_topic_overrides_free(&ov);
+            return BS_ERR_INVALID_CONFIG;
+        }
+        bs_topic_overrides_set(&ov, k, bs_req_cstr(req, ct->Configs[i].Value));
+    }
+    err = bs_topics_create(b, name, npart, &ov, validate_only, emsg, elen, NULL);
+    bs_topic_overrides_free(&ov);
+    return err;
+}
+
+bs_err_t bs_handle_create_topics(bs_req_t *req)
+{
+    bs_CreateTopicsRequest_t rq;
+    bs_CreateTopicsResponse_t rs;
+    char emsg[512];
+
+    bs_CreateTopicsRequest_init(&rq);
+    if (BS_DECODE(req, CreateTopicsRequest, &rq) != BS_ERR_NONE)
+        return BS_ERR__PARSE;
+    bs_CreateTopicsResponse_init(&rs);
+    int n = rq.Topics_count > 0 ? rq.Topics_count : 0;
+    rs.Topics = BS_ARR(req, bs_CreateTopicsResponse_CreatableTopicResult_t, n);
+    rs.Topics_count = n;
+    for (int i = 0; i < n; i++) {
+        bs_CreateTopicsRequest_CreatableTopic_t *ct = &rq.Topics[i];
+        bs_CreateTopicsResponse_CreatableTopicResult_t *r = &rs.Topics[i];
+        bs_CreateTopicsResponse_CreatableTopicResult_init(r);
+        r->Name = ct->Name;
+        bool dup = false;
+        for (int j = 0; j < n && !dup; j++)
+            dup = j != i && rq.Topics[j].Name.len == ct->Name.len &&
+                  memcmp(rq.Topics[j].Name.ptr, ct->Name.ptr, (size_t)ct->Name.len) == 0;
+        bs_err_t err;
+        if (dup) {
+            err = BS_ERR_INVALID_REQUEST;
+            snprintf(emsg, sizeof(emsg), "Create topics request from client `%.*s` contains "
+                                         "multiple entries for the following topics: %.*s",
+                     req->hdr.ClientId.len > 0 ? (int)req->hdr.ClientId.len : 0,
+                     req->hdr.ClientId.ptr ? req->hdr.ClientId.ptr : "", (int)ct->Name.len,
+                     ct->Name.ptr);
+        } else {
+            err = create_one(req, ct, rq.validateOnly, emsg, sizeof(emsg));
+        }
+        r->ErrorCode = (int16_t)err;
+        r->ErrorMessage = err != BS_ERR_NONE && emsg[0] ? bs_req_str(req, emsg) : bs_req_str(req, NULL);
+        if (err != BS_ERR_NONE && err != BS_ERR_TOPIC_ALREADY_EXISTS)
+            bs_log_info("admin", "%s: create topic %.*s failed: %s", bs_req_peer(req),
+                        (int)ct->Name.len, ct->Name.ptr, emsg);
+    }
+    bs_req_respond(req, CreateTopicsResponse, &rs);
+    return BS_ERR_NONE;
+}
+
+/* ---- DeleteTopics ---- */
+
+bs_err_t bs_handle_delete_topics(bs_req_t *req)
+{
+    bs_broker_t *b = req->b;
+    bs_DeleteTopicsRequest_t rq;
+    bs_DeleteTopicsResponse_t rs;
+
+    bs_DeleteTopicsRequest_init(&rq);
+    if (BS_DECODE(req, DeleteTopicsRequest, &rq) != BS_ERR_NONE)
+        return BS_ERR__PARSE;
+    bs_DeleteTopicsResponse_init(&rs);
+    int n = rq.TopicNames_count > 0 ? rq.TopicNames_count : 0;
+    rs.Responses = BS_ARR(req, bs_DeleteTopicsResponse_DeletableTopicResult_t, n);
+    rs.Responses_count = n;
+    for (int i = 0; i < n; i++) {
+        bs_DeleteTopicsResponse_DeletableTopicResult_t *r = &rs.Responses[i];
+        bs_DeleteTopicsResponse_DeletableTopicResult_init(r);
+        r->Name = rq.TopicNames[i];
+        r->ErrorMessage = bs_req_str(req, NULL);
+        bs_topic_t *t = rq.TopicNames[i].len > 0
+                            ? bs_topics_find(b, rq.TopicNames[i].ptr, (size_t)rq.TopicNames[i].len)
+                            : NULL;
+        if (!t) {
+            r->ErrorCode = BS_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            continue;
+        }
+        if (t->internal) {
+            r->ErrorCode = BS_ERR_TOPIC_AUTHORIZATION_FAILED;
+            r->ErrorMessage = bs_req_str(req, "internal topics cannot be deleted");
+            continue;
+        }
+        bs_log_info("admin", "%s: deleting topic %s", bs_req_peer(req), t->name);
+        r->ErrorCode = (int16_t)bs_topics_delete(b, t);
+    }
+    bs_req_respond(req, DeleteTopicsResponse, &rs);
+    return BS_ERR_NONE;
+}
+
+/* ---- CreatePartitions ---- */
+
+bs_err_t bs_handle_create_partitions(bs_req_t *req)
+{
+    bs_broker_t *b = req->b;
+    bs_CreatePartitionsRequest_t rq;
+    bs_CreatePartitionsResponse_t rs;
+    char emsg[512];
+
+    bs_CreatePartitionsRequest_init(&rq);
+    if (BS_DECODE(req, CreatePartitionsRequest, &rq) != BS_ERR_NONE)
+        return BS_ERR__PARSE;
+    bs_CreatePartitionsResponse_init(&rs);
+    int n = rq.Topics_count > 0 ? rq.Topics_count : 0;
+    rs.Results = BS_ARR(req, bs_CreatePartitionsResponse_CreatePartitionsTopicResult_t, n);
+    rs.Results_count = n;
+    for (int i = 0; i < n; i++) {
+        bs_CreatePartitionsRequest_CreatePartitionsTopic_t *ct = &rq.Topics[i];
+        bs_CreatePartitionsResponse_CreatePartitionsTopicResult_t *r = &rs.Results[i];
+        bs_CreatePartitionsResponse_CreatePartitionsTopicResult_init(r);
+        r->Name = ct->Name;
+        r->ErrorMessage = bs_req_str(req, NULL);
+        bs_topic_t *t =
+            ct->Name.len > 0 ? bs_topics_find(b, ct->Name.ptr, (size_t)ct->Name.len) : NULL;
+        if (!t) {
+            r->ErrorCode = BS_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            continue;
+        }
+        bs_err_t err = BS_ERR_NONE;
+        emsg[0] = '\0';
+        if (ct->Assignments_count >= 0) {
+            if (ct->Assignments_count != ct->Count - t->npart) {
+                err = BS_ERR_INVALID_REPLICA_ASSIGNMENT;
+                snprintf(emsg, sizeof(emsg), "Increasing the number of partitions by %d but "
+                                             "%d assignments provided.",
+                         ct->Count - t->npart, ct->Assignments_count);
+            }
+            for (int j = 0; j < ct->Assignments_count && err == BS_ERR_NONE; j++) {
+                if (ct->Assignments[j].BrokerIds_count != 1 ||
+                    ct->Assignments[j].BrokerIds[0] != b->node_id) {
+                    err = BS_ERR_INVALID_REPLICA_ASSIGNMENT;
+                    snprintf(emsg, sizeof(emsg),
+                             "Replica assignments must be [%d]: this cluster has one broker",
+                             b->node_id);
+                }
+            }
+        }
+        if (err == BS_ERR_NONE)
+            err = bs_topics_add_partitions(b, t, ct->Count, rq.ValidateOnly, emsg, sizeof(emsg));
+        r->ErrorCode = (int16_t)err;
+        if (err != BS_ERR_NONE)
+            r->ErrorMessage = bs_req_str(req, emsg);
+    }
+    bs_req_respond(req, CreatePartitionsResponse, &rs);
+    return BS_ERR_NONE;
+}
+
+/* ---- DescribeConfigs ---- */
+
+typedef struct {
+    bs_req_t *req;
+    bs_DescribeConfigsRequest_DescribeConfigsResource_t *res;
+    bs_DescribeConfigsResponse_DescribeConfigsResourceResult_t *arr;
+    int n, cap;
+    bool synonyms, docs;
+} describe_ctx_t;
+
+static bool key_wanted(const bs_DescribeConfigsRequest_DescribeConfigsResource_t *res,
+                       const char *name)
+{
+    if (res->ConfigurationKeys_count < 0)
+        return true;
+    size_t nl = strlen(name);
+    for (int i = 0; i < res->ConfigurationKeys_count; i++)
+        if ((size_t)res->ConfigurationKeys[i].len == nl &&
+            memcmp(res->ConfigurationKeys[i].ptr, name, nl) == 0)
+            return true;
+    return false;
+}
+
+static void describe_cb(void *opaque, const bs_cfg_entry_t *e)
+{
+    describe_ctx_t *d = opaque;
+    bs_req_t *req = d->req;
+    if (!key_wanted(d->res, e->name))
+        return;
+    if (d->n == d->cap) {
+        int ncap = d->cap ? d->cap * 2 : 64;
+        bs_DescribeConfigsResponse_DescribeConfigsResourceResult_t *na =
+            BS_ARR(req, bs_DescribeConfigsResponse_DescribeConfigsResourceResult_t, ncap);
+        if (d->n)
+            memcpy(na, d->arr, sizeof(*na) * (size_t)d->n);
+        d->arr = na;
+        d->cap = ncap;
+    }
+    bs_DescribeConfigsResponse_DescribeConfigsResourceResult_t *c = &d->arr[d->n++];
+    bs_DescribeConfigsResponse_DescribeConfigsResourceResult_init(c);
+    c->Name = bs_req_str(req, e->name);
+    c->Value = bs_req_str(req, e->value);
+    c->ReadOnly = e->read_only;
+    c->IsDefault = e->source == 5 /* DEFAULT_CONFIG */;
+    c->ConfigSource = (int8_t)e->source;
+    c->IsSensitive = e->is_sensitive;
+    c->ConfigType = (int8_t)e->config_type;
+    c->Documentation = d->docs ? bs_req_str(req, e->doc) : bs_req_str(req, NULL);
+    int ns = d->synonyms ? e->synonyms_count : 0;
+    c->Synonyms = BS_ARR(req, bs_DescribeConfigsResponse_DescribeConfigsSynonym_t, ns);
+    c->Synonyms_count = ns;
+    for (int i = 0; i < ns; i++) {
+        bs_DescribeConfigsResponse_DescribeConfigsSynonym_init(&c->Synonyms[i]);
+        c->Synonyms[i].Name = bs_req_str(req, e->synonyms[i].name);
+        c->Synonyms[i].Value = bs_req_str(req, e->synonyms[i].value);
+        c->Synonyms[i].Source = (int8_t)e->synonyms[i].source;
+    }
+}
+
+bs_err_t bs_handle_describe_configs(bs_req_t *req)
+{
+    bs_broker_t *b = req->b;
+    bs_DescribeConfigsRequest_t rq;
+    bs_DescribeConfigsResponse_t rs;
+
+    bs_DescribeConfigsRequest_init(&rq);
+    if (BS_DECODE(req, DescribeConfigsRequest, &rq) != BS_ERR_NONE)
+        return BS_ERR__PARSE;
+    bs_DescribeConfigsResponse_init(&rs);
+    int n = rq.Resources_count > 0 ? rq.Resources_count : 0;
+    rs.Results = BS_ARR(req, bs_DescribeConfigsResponse_DescribeConfigsResult_t, n);
+    rs.Results_count = n;
+    for (int i = 0; i < n; i++) {
+        bs_DescribeConfigsRequest_DescribeConfigsResource_t *res = &rq.Resources[i];
+        bs_DescribeConfigsResponse_DescribeConfigsResult_t *r = &rs.Results[i];
+        bs_DescribeConfigsResponse_DescribeConfigsResult_init(r);
+        r->ResourceType = res->ResourceType;
+        r->ResourceName = res->ResourceName;
+        r->ErrorMessage = bs_req_str(req, NULL);
+        describe_ctx_t d = {req, res, NULL, 0, 0, rq.IncludeSynonyms, rq.IncludeDocumentation};
+        char *name = bs_req_cstr(req, res->ResourceName);
+        if (res->ResourceType == RES_TOPIC) {
+            bs_topic_t *t = bs_topics_find(b, name, strlen(name));
+            if (!t) {
+                r->ErrorCode = BS_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+                r->ErrorMessage = bs_req_strf(req, "Topic %s does not exist", name);
+            } else {
+                bs_topic_config_describe(b->cfg, &t->ov, describe_cb, &d);
+            }
+        } else if (res->ResourceType == RES_BROKER) {
+            char nid[16];
+            snprintf(nid, sizeof(nid), "%d", b->node_id);
+            if (name[0] && strcmp(name, nid) != 0) {
+                r->ErrorCode = BS_ERR_INVALID_REQUEST;
+                r->ErrorMessage = bs_req_strf(req, "Unexpected broker id, expected %d but "
+                                                   "received %s",
+                                              b->node_id, name);
+            } else {
+                bs_broker_config_describe(b->cfg, describe_cb, &d);
+            }
+        } else if (res->ResourceType == RES_BROKER_LOGGER) {
+            r->ErrorCode = 0; /* no per-logger levels: an empty list */
+        } else {
+            r->ErrorCode = BS_ERR_INVALID_REQUEST;
+            r->ErrorMessage = bs_req_strf(req, "Unsupported resource type %d", res->ResourceType);
+        }
+        r->Configs = d.arr ? d.arr
+                           : BS_ARR(req, bs_DescribeConfigsResponse_DescribeConfigsResourceResult_t, 1);
+        r->Configs_count = d.n;
+    }
+    bs_req_respond(req, DescribeConfigsResponse, &rs);
+    return BS_ERR_NONE;
+}
+
+/* ---- AlterConfigs and IncrementalAlterConfigs ---- */
+
+/* Common checks for a resource; returns the topic for RES_TOPIC. */
+static bs_err_t alter_target(bs_req_t *req, int8_t type, bs_kstr_t rname, bs_topic_t **out,
+                             bs_kstr_t *msg)
+{
+    bs_broker_t *b = req->b;
+    char *name = bs_req_cstr(req, rname);
+    *out = NULL;
+    if (type == RES_TOPIC) {
+        *out = bs_topics_find(b, name, strlen(name));
+        if (!*out) {
+            *msg = bs_req_strf(req, "Topic %s does not exist", name);
+            return BS_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        return BS_ERR_NONE;
+    }
+    if (type == RES_BROKER || type == RES_BROKER_LOGGER) {
+        *msg = bs_req_str(req, "Basin's broker settings are static: change them in "
+                               "server.properties (or --override) and restart");
+        return BS_ERR_INVALID_REQUEST;
+    }
+    *msg = bs_req_strf(req, "Unsupported resource type %d", type);
+    return BS_ERR_INVALID_REQUEST;
+}
+
+bs_err_t bs_handle_alter_configs(bs_req_t *req)
+{
+    bs_AlterConfigsRequest_t rq;
+    bs_AlterConfigsResponse_t rs;
+    char emsg[512];
+
+    bs_AlterConfigsRequest_init(&rq);
+    if (BS_DECODE(req, AlterConfigsRequest, &rq) != BS_ERR_NONE)
+        return BS_ERR__PARSE;
+    bs_AlterConfigsResponse_init(&rs);
+    int n = rq.Resources_count > 0 ? rq.Resources_count : 0;
+    rs.Responses = BS_ARR(req, bs_AlterConfigsResponse_AlterConfigsResourceResponse_t, n);
+    rs.Responses_count = n;
+    for (int i = 0; i < n; i++) {
+        bs_AlterConfigsRequest_AlterConfigsResource_t *res = &rq.Resources[i];
+        bs_AlterConfigsResponse_AlterConfigsResourceResponse_t *r = &rs.Responses[i];
+        bs_AlterConfigsResponse_AlterConfigsResourceResponse_init(r);
+        r->ResourceType = res->ResourceType;
+        r->ResourceName = res->ResourceName;
+        r->ErrorMessage = bs_req_str(req, NULL);
+        bs_topic_t *t;
+        bs_err_t err = alter_target(req, res->ResourceType, res->ResourceName, &t,
+                                    &r->ErrorMessage);
+        if (err == BS_ERR_NONE) {
+            /* AlterConfigs replaces the whole set of overrides */
+            bs_topic_overrides_t ov = {0};
+            for (int j = 0; j < res->Configs_count; j++)
+                if (res->Configs[j].Value.len >= 0)
+                    bs_topic_overrides_set(&ov, bs_req_cstr(req, res->Configs[j].Name),
+                                           bs_req_cstr(req, res->Configs[j].Value));
+            err = bs_topics_set_overrides(req->b, t, &ov, rq.ValidateOnly, emsg, sizeof(emsg));
+            if (err != BS_ERR_NONE)
+                r->ErrorMessage = bs_req_str(req, emsg);
+            bs_topic_overrides_free(&ov);
+        }
+        r->ErrorCode = (int16_t)err;
+    }
+    bs_req_respond(req, AlterConfigsResponse, &rs);
+    return BS_ERR_NONE;
+}
+
+bs_err_t bs_handle_incremental_alter_configs(bs_req_t *req)
+{
+    bs_IncrementalAlterConfigsRequest_t rq;
+    bs_IncrementalAlterConfigsResponse_t rs;
+    char emsg[512];
+
+    bs_IncrementalAlterConfigsRequest_init(&rq);
+    if (BS_DECODE(req, IncrementalAlterConfigsRequest, &rq) != BS_ERR_NONE)
+        return BS_ERR__PARSE;
+    bs_IncrementalAlterConfigsResponse_init(&rs);
+    int n = rq.Resources_count > 0 ? rq.Resources_count : 0;
+    rs.Responses = BS_ARR(req, bs_IncrementalAlterConfigsResponse_AlterConfigsResourceResponse_t, n);
+    rs.Responses_count = n;
+    for (int i = 0; i < n; i++) {
+        bs_IncrementalAlterConfigsRequest_AlterConfigsResource_t *res = &rq.Resources[i];
+        bs_IncrementalAlterConfigsResponse_AlterConfigsResourceResponse_t *r = &rs.Responses[i];
+        bs_IncrementalAlterConfigsResponse_AlterConfigsResourceResponse_init(r);
+        r->ResourceType = res->ResourceType;
+        r->ResourceName = res->ResourceName;
+        r->ErrorMessage = bs_req_str(req, NULL);
+        bs_topic_t *t;
+        bs_err_t err = alter_target(req, res->ResourceType, res->ResourceName, &t,
+                                    &r->ErrorMessage);
+        if (err == BS_ERR_NONE) {
+            bs_topic_overrides_t ov = {0};
+            bs_topic_overrides_copy(&ov, &t->ov);
+            for (int j = 0; j < res->Configs_count && err == BS_ERR_NONE; j++) {
+                bs_IncrementalAlterConfigsRequest_AlterableConfig_t *c = &res->Configs[j];
+                if (bs_topic_overrides_apply_incremental(
+                        &ov, bs_req_cstr(req, c->Name), c->ConfigOperation,
+                        c->Value.len >= 0 ? bs_req_cstr(req, c->Value) : NULL, emsg,
+                        sizeof(emsg)) < 0)
+                    err = BS_ERR_INVALID_CONFIG;
+            }
+            if (err == BS_ERR_NONE)
+                err = bs_topics_set_overrides(req->b, t, &ov, rq.ValidateOnly, emsg,
+                                              sizeof(emsg));
+            if (err != BS_ERR_NONE)
+                r->ErrorMessage = bs_req_str(req, emsg);
+            bs_topic_overrides_free(&ov);
+        }
+        r->ErrorCode = (int16_t)err;
+    }
+    bs_req_respond(req, IncrementalAlterConfigsResponse, &rs);
+    return BS_ERR_NONE;
+}
