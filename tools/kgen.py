@@ -891,7 +891,7 @@ class Emitter:
 
     def fill_fn(self, st):
         T = st.cname + "_t"
-        out = ["static void fill_%s(%s *m, int16_t version, bs_fill_t *fl, int depth)" % (st.cname, T), "{"]
+        out = ["BS_KGEN_FN void fill_%s(%s *m, int16_t version, bs_fill_t *fl, int depth)" % (st.cname, T), "{"]
         out.append("    (void)m;")
         out.append("    (void)version;")
         out.append("    (void)fl;")
@@ -913,7 +913,7 @@ class Emitter:
         structs = msg.all_structs()
         out = []
         for st in structs + [msg.top]:
-            out.append("static void fill_%s(%s_t *m, int16_t version, bs_fill_t *fl, int depth);" % (st.cname, st.cname))
+            out.append("BS_KGEN_FN void fill_%s(%s_t *m, int16_t version, bs_fill_t *fl, int depth);" % (st.cname, st.cname))
         for st in structs + [msg.top]:
             out += self.fill_fn(st)
             out.append("")
@@ -1217,6 +1217,31 @@ def gen_fill(msgs, apis, test_out):
         c.append("            fill_bs_%s(m, version, fl, 0);" % rq)
         c.append("        return 0;")
     c += ["    default:", "        return -1;", "    }", "}", ""]
+    # every message (API, header and data), for generic round trips
+    for m in msgs:
+        T = "bs_" + m.name
+        c += [
+            "static void fw_init_%s(void *m) { %s_init(m); }" % (m.name, T),
+            "static int fw_dec_%s(void *m, bs_krd_t *rd, int16_t v, bs_arena_t *a)" % m.name,
+            "{",
+            "    return %s_decode(m, rd, v, a);" % T,
+            "}",
+            "static void fw_enc_%s(const void *m, bs_wbuf_t *w, int16_t v) { %s_encode(m, w, v); }" % (m.name, T),
+            "static void fw_fill_%s(void *m, int16_t v, bs_fill_t *fl) { fill_%s(m, v, fl, 0); }" % (m.name, T),
+        ]
+    c += ["", "typedef struct bs_fill_msg_s {",
+          "    const char *name;",
+          "    size_t size;",
+          "    int16_t min_ver, max_ver;",
+          "    void (*init)(void *m);",
+          "    int (*decode)(void *m, bs_krd_t *rd, int16_t version, bs_arena_t *arena);",
+          "    void (*encode)(const void *m, bs_wbuf_t *w, int16_t version);",
+          "    void (*fill)(void *m, int16_t version, bs_fill_t *fl);",
+          "} bs_fill_msg_t;", "",
+          "static const bs_fill_msg_t bs_fill_msgs[] = {"]
+    for m in msgs:
+        c.append('    {"%s", sizeof(bs_%s_t), %d, %d, fw_init_%s, fw_dec_%s, fw_enc_%s, fw_fill_%s},' % (m.name, m.name, m.valid[0], m.valid[1], m.name, m.name, m.name, m.name))
+    c += ["};", "#define BS_FILL_NMSGS (sizeof(bs_fill_msgs) / sizeof(bs_fill_msgs[0]))", ""]
     c += ["#endif"]
     write(os.path.join(test_out, "gen_fill.c"), c)
 

@@ -353,7 +353,10 @@ void bs_kwr_uvarlong(bs_wbuf_t *w, uint64_t v)
     bs_wbuf_put(w, tmp, (size_t)n);
 }
 
-void bs_kwr_uvarint(bs_wbuf_t *w, uint32_t v) { bs_kwr_uvarlong(w, v); }
+void bs_kwr_uvarint(bs_wbuf_t *w, uint32_t v)
+{
+    bs_kwr_uvarlong(w, v);
+}
 
 void bs_kwr_varint(bs_wbuf_t *w, int32_t v)
 {

@@ -89,7 +89,10 @@ static inline int bs_uuid_is_zero(const bs_uuid_t *u)
 /* ---- reader ---------------------------------------------------------- */
 
 void bs_krd_init(bs_krd_t *rd, const void *buf, size_t len);
-static inline size_t bs_krd_left(const bs_krd_t *rd) { return rd->len - rd->off; }
+static inline size_t bs_krd_left(const bs_krd_t *rd)
+{
+    return rd->len - rd->off;
+}
 /* Sets rd->err from fmt (appending " at offset N") and returns -1. */
 int bs_krd_fail(bs_krd_t *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prepends formatted context (a field path element) to rd->err. */
@@ -125,14 +128,38 @@ int bs_krd_skip_tags(bs_krd_t *rd);
 
 /* ---- writer ---------------------------------------------------------- */
 
-static inline void bs_kwr_i8(bs_wbuf_t *w, int8_t v) { bs_wbuf_u8(w, (uint8_t)v); }
-static inline void bs_kwr_i16(bs_wbuf_t *w, int16_t v) { bs_wbuf_be16(w, (uint16_t)v); }
-static inline void bs_kwr_i32(bs_wbuf_t *w, int32_t v) { bs_wbuf_be32(w, (uint32_t)v); }
-static inline void bs_kwr_i64(bs_wbuf_t *w, int64_t v) { bs_wbuf_be64(w, (uint64_t)v); }
-static inline void bs_kwr_u16(bs_wbuf_t *w, uint16_t v) { bs_wbuf_be16(w, v); }
-static inline void bs_kwr_u32(bs_wbuf_t *w, uint32_t v) { bs_wbuf_be32(w, v); }
-static inline void bs_kwr_bool(bs_wbuf_t *w, bool v) { bs_wbuf_u8(w, v ? 1 : 0); }
-static inline void bs_kwr_uuid(bs_wbuf_t *w, const bs_uuid_t *v) { bs_wbuf_put(w, v->b, 16); }
+static inline void bs_kwr_i8(bs_wbuf_t *w, int8_t v)
+{
+    bs_wbuf_u8(w, (uint8_t)v);
+}
+static inline void bs_kwr_i16(bs_wbuf_t *w, int16_t v)
+{
+    bs_wbuf_be16(w, (uint16_t)v);
+}
+static inline void bs_kwr_i32(bs_wbuf_t *w, int32_t v)
+{
+    bs_wbuf_be32(w, (uint32_t)v);
+}
+static inline void bs_kwr_i64(bs_wbuf_t *w, int64_t v)
+{
+    bs_wbuf_be64(w, (uint64_t)v);
+}
+static inline void bs_kwr_u16(bs_wbuf_t *w, uint16_t v)
+{
+    bs_wbuf_be16(w, v);
+}
+static inline void bs_kwr_u32(bs_wbuf_t *w, uint32_t v)
+{
+    bs_wbuf_be32(w, v);
+}
+static inline void bs_kwr_bool(bs_wbuf_t *w, bool v)
+{
+    bs_wbuf_u8(w, v ? 1 : 0);
+}
+static inline void bs_kwr_uuid(bs_wbuf_t *w, const bs_uuid_t *v)
+{
+    bs_wbuf_put(w, v->b, 16);
+}
 void bs_kwr_f64(bs_wbuf_t *w, double v);
 void bs_kwr_uvarint(bs_wbuf_t *w, uint32_t v);
 void bs_kwr_varint(bs_wbuf_t *w, int32_t v);
