@@ -33,7 +33,10 @@
  * .properties parsing
  * ------------------------------------------------------------------------- */
 
-static int props_is_ws(char c) { return c == ' ' || c == '\t' || c == '\f'; }
+static int props_is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\f';
+}
 
 static int props_hex(char c)
 {
@@ -78,10 +81,18 @@ static long props_unescape(const char *s, size_t len, char *out)
         }
         c = s[++i];
         switch (c) {
-        case 't': out[o++] = '\t'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 'f': out[o++] = '\f'; break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
         case 'u': {
             unsigned cp = 0;
             if (len - i - 1 < 4)
@@ -97,7 +108,9 @@ static long props_unescape(const char *s, size_t len, char *out)
             o += props_utf8(out + o, cp);
             break;
         }
-        default: out[o++] = c; break;
+        default:
+            out[o++] = c;
+            break;
         }
     }
     out[o] = '\0';
@@ -106,8 +119,8 @@ static long props_unescape(const char *s, size_t len, char *out)
 
 /* Handles one logical line (continuations already joined, leading
  * whitespace removed, not a comment). */
-static int props_line(const char *line, size_t len, const char *name, int lineno,
-                      bs_props_cb_t cb, void *opaque, char *err, size_t errlen)
+static int props_line(const char *line, size_t len, const char *name, int lineno, bs_props_cb_t cb,
+                      void *opaque, char *err, size_t errlen)
 {
     int rc = -1;
     char *key = NULL, *val = NULL;
@@ -134,8 +147,7 @@ static int props_line(const char *line, size_t len, const char *name, int lineno
     }
     /* trim trailing unescaped whitespace of the value */
     size_t vend = len;
-    while (vend > v && props_is_ws(line[vend - 1]) &&
-           !(vend - 1 > v && line[vend - 2] == '\\'))
+    while (vend > v && props_is_ws(line[vend - 1]) && !(vend - 1 > v && line[vend - 2] == '\\'))
         vend--;
 
     key = bs_xmalloc(k + 1);
@@ -211,8 +223,7 @@ done:
     return rc;
 }
 
-int bs_props_parse_file(const char *path, bs_props_cb_t cb, void *opaque, char *err,
-                        size_t errlen)
+int bs_props_parse_file(const char *path, bs_props_cb_t cb, void *opaque, char *err, size_t errlen)
 {
     int rc = -1;
     FILE *f = NULL;
@@ -258,11 +269,21 @@ static void props_write_escaped(FILE *f, const char *s, int is_key)
     for (size_t i = 0; s[i]; i++) {
         char c = s[i];
         switch (c) {
-        case '\\': fputs("\\\\", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\f': fputs("\\f", f); break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\f':
+            fputs("\\f", f);
+            break;
         case '=':
         case ':':
             if (is_key)
@@ -281,7 +302,9 @@ static void props_write_escaped(FILE *f, const char *s, int is_key)
                 fputc('\\', f);
             fputc(c, f);
             break;
-        default: fputc(c, f); break;
+        default:
+            fputc(c, f);
+            break;
         }
     }
 }
@@ -367,15 +390,24 @@ int bs_cfg_find(const bs_cfg_def_t *defs, int n, const char *name)
 const char *bs_cfg_type_name(bs_cfg_type_t t)
 {
     switch (t) {
-    case BS_CFG_BOOLEAN: return "boolean";
-    case BS_CFG_STRING: return "string";
-    case BS_CFG_INT: return "int";
-    case BS_CFG_SHORT: return "short";
-    case BS_CFG_LONG: return "long";
-    case BS_CFG_DOUBLE: return "double";
-    case BS_CFG_LIST: return "list";
-    case BS_CFG_CLASS: return "class";
-    case BS_CFG_PASSWORD: return "password";
+    case BS_CFG_BOOLEAN:
+        return "boolean";
+    case BS_CFG_STRING:
+        return "string";
+    case BS_CFG_INT:
+        return "int";
+    case BS_CFG_SHORT:
+        return "short";
+    case BS_CFG_LONG:
+        return "long";
+    case BS_CFG_DOUBLE:
+        return "double";
+    case BS_CFG_LIST:
+        return "list";
+    case BS_CFG_CLASS:
+        return "class";
+    case BS_CFG_PASSWORD:
+        return "password";
     }
     return "unknown";
 }
@@ -388,15 +420,22 @@ const char *bs_cfg_importance_name(bs_cfg_importance_t i)
 const char *bs_cfg_update_name(bs_cfg_update_t u)
 {
     switch (u) {
-    case BS_CFG_READ_ONLY: return "read-only";
-    case BS_CFG_PER_BROKER: return "per-broker";
-    case BS_CFG_CLUSTER_WIDE: return "cluster-wide";
-    case BS_CFG_PER_TOPIC: return "per-topic";
+    case BS_CFG_READ_ONLY:
+        return "read-only";
+    case BS_CFG_PER_BROKER:
+        return "per-broker";
+    case BS_CFG_CLUSTER_WIDE:
+        return "cluster-wide";
+    case BS_CFG_PER_TOPIC:
+        return "per-topic";
     }
     return "read-only";
 }
 
-static int cfg_no_max(double max) { return max >= 9.2e18; }
+static int cfg_no_max(double max)
+{
+    return max >= 9.2e18;
+}
 
 static void cfg_fmt_num(double v, int is_double, char *buf, size_t len)
 {
@@ -462,8 +501,8 @@ static void cfg_err_bad(const bs_cfg_def_t *def, const char *value, const char *
 {
     char vd[256];
     bs_cfg_valid_desc(def, vd, sizeof vd);
-    snprintf(err, errlen, "Invalid value '%s' for configuration %s: %s%s%s", value, def->name,
-             why, vd[0] ? "; allowed: " : "", vd);
+    snprintf(err, errlen, "Invalid value '%s' for configuration %s: %s%s%s", value, def->name, why,
+             vd[0] ? "; allowed: " : "", vd);
 }
 
 int bs_cfg_parse_int64(const bs_cfg_def_t *def, const char *value, int64_t *out, char *err,
@@ -512,15 +551,15 @@ done:
 }
 
 /* Parses value per def into the union-ish outputs; returns 0 or -1. */
-static int cfg_parse(const bs_cfg_def_t *def, const char *value, int64_t *iv, double *dv,
-                     char **sv, char *err, size_t errlen)
+static int cfg_parse(const bs_cfg_def_t *def, const char *value, int64_t *iv, double *dv, char **sv,
+                     char *err, size_t errlen)
 {
     int rc = -1;
     char *t = NULL;
 
     if (!value) {
-        if (def->type == BS_CFG_STRING || def->type == BS_CFG_LIST ||
-            def->type == BS_CFG_CLASS || def->type == BS_CFG_PASSWORD) {
+        if (def->type == BS_CFG_STRING || def->type == BS_CFG_LIST || def->type == BS_CFG_CLASS ||
+            def->type == BS_CFG_PASSWORD) {
             *sv = NULL;
             return 0;
         }
@@ -625,8 +664,7 @@ int bs_cfg_validate(const bs_cfg_def_t *def, const char *value, char *err, size_
     return rc;
 }
 
-int bs_cfg_store(const bs_cfg_def_t *def, void *base, const char *value, char *err,
-                 size_t errlen)
+int bs_cfg_store(const bs_cfg_def_t *def, void *base, const char *value, char *err, size_t errlen)
 {
     int64_t iv = 0;
     double dv = 0;
@@ -640,16 +678,24 @@ int bs_cfg_store(const bs_cfg_def_t *def, void *base, const char *value, char *e
     }
     char *m = (char *)base + def->offset;
     switch (def->type) {
-    case BS_CFG_BOOLEAN: *(bool *)m = iv != 0; break;
+    case BS_CFG_BOOLEAN:
+        *(bool *)m = iv != 0;
+        break;
     case BS_CFG_INT:
         if (def->flags & BS_CFG_F_I64)
             *(int64_t *)m = iv;
         else
             *(int32_t *)m = (int32_t)iv;
         break;
-    case BS_CFG_SHORT: *(int16_t *)m = (int16_t)iv; break;
-    case BS_CFG_LONG: *(int64_t *)m = iv; break;
-    case BS_CFG_DOUBLE: *(double *)m = dv; break;
+    case BS_CFG_SHORT:
+        *(int16_t *)m = (int16_t)iv;
+        break;
+    case BS_CFG_LONG:
+        *(int64_t *)m = iv;
+        break;
+    case BS_CFG_DOUBLE:
+        *(double *)m = dv;
+        break;
     case BS_CFG_STRING:
     case BS_CFG_LIST:
     case BS_CFG_CLASS:
@@ -672,16 +718,24 @@ const char *bs_cfg_format(const bs_cfg_def_t *def, const void *base, char *buf, 
         return NULL;
     const char *m = (const char *)base + def->offset;
     switch (def->type) {
-    case BS_CFG_BOOLEAN: snprintf(buf, len, "%s", *(const bool *)m ? "true" : "false"); break;
+    case BS_CFG_BOOLEAN:
+        snprintf(buf, len, "%s", *(const bool *)m ? "true" : "false");
+        break;
     case BS_CFG_INT:
         if (def->flags & BS_CFG_F_I64)
             snprintf(buf, len, "%lld", (long long)*(const int64_t *)m);
         else
             snprintf(buf, len, "%d", (int)*(const int32_t *)m);
         break;
-    case BS_CFG_SHORT: snprintf(buf, len, "%d", (int)*(const int16_t *)m); break;
-    case BS_CFG_LONG: snprintf(buf, len, "%lld", (long long)*(const int64_t *)m); break;
-    case BS_CFG_DOUBLE: snprintf(buf, len, "%.15g", *(const double *)m); break;
+    case BS_CFG_SHORT:
+        snprintf(buf, len, "%d", (int)*(const int16_t *)m);
+        break;
+    case BS_CFG_LONG:
+        snprintf(buf, len, "%lld", (long long)*(const int64_t *)m);
+        break;
+    case BS_CFG_DOUBLE:
+        snprintf(buf, len, "%.15g", *(const double *)m);
+        break;
     case BS_CFG_STRING:
     case BS_CFG_LIST:
     case BS_CFG_CLASS:
@@ -744,8 +798,9 @@ void bs_cfg_print_markdown(FILE *out, const bs_cfg_def_t *defs, int n, int topic
     int *idx = bs_cfg_sorted_index(defs, n);
     char vd[256];
 
-    fprintf(out, "| Name | Type | Default | Valid values | Importance | Update mode | %s | "
-                 "Description |\n",
+    fprintf(out,
+            "| Name | Type | Default | Valid values | Importance | Update mode | %s | "
+            "Description |\n",
             topic ? "Broker default from" : "Synonym of");
     fprintf(out, "|---|---|---|---|---|---|---|---|\n");
     for (int k = 0; k < n; k++) {

@@ -45,8 +45,7 @@ typedef int (*bs_props_cb_t)(void *opaque, const char *key, const char *value, i
  * UTF-8) and \<any> (the character itself). Returns 0, or -1 with a message
  * naming the file and line in err (I/O error, malformed \u escape, callback
  * abort). */
-int bs_props_parse_file(const char *path, bs_props_cb_t cb, void *opaque, char *err,
-                        size_t errlen);
+int bs_props_parse_file(const char *path, bs_props_cb_t cb, void *opaque, char *err, size_t errlen);
 
 /* Same, over an in-memory buffer; name is used in error messages. */
 int bs_props_parse_string(const char *text, size_t len, const char *name, bs_props_cb_t cb,
@@ -102,15 +101,15 @@ typedef enum bs_cfg_update_e {
 } bs_cfg_update_t;
 
 /* def->flags */
-#define BS_CFG_F_RANGE 0x01    /* numeric value must lie in [min, max] */
-#define BS_CFG_F_INLINE 0x02   /* member is char[BS_CFG_INLINE_MAX], not char * */
+#define BS_CFG_F_RANGE    0x01 /* numeric value must lie in [min, max] */
+#define BS_CFG_F_INLINE   0x02 /* member is char[BS_CFG_INLINE_MAX], not char * */
 #define BS_CFG_F_NOEFFECT 0x04 /* accepted and described, no effect in Basin */
-#define BS_CFG_F_BASIN 0x08    /* Basin-specific setting (not in Kafka) */
-#define BS_CFG_F_I64 0x10      /* INT setting stored in an int64_t member */
+#define BS_CFG_F_BASIN    0x08 /* Basin-specific setting (not in Kafka) */
+#define BS_CFG_F_I64      0x10 /* INT setting stored in an int64_t member */
 
 #define BS_CFG_INLINE_MAX 24
-#define BS_CFG_NO_MEMBER ((size_t)-1)
-#define BS_CFG_VALUE_MAX 64 /* enough for any formatted numeric value */
+#define BS_CFG_NO_MEMBER  ((size_t)-1)
+#define BS_CFG_VALUE_MAX  64 /* enough for any formatted numeric value */
 
 typedef struct bs_cfg_def_s {
     const char *name;
@@ -121,12 +120,12 @@ typedef struct bs_cfg_def_s {
     const char *valid_set; /* comma-separated allowed values (strings, list items) */
     bs_cfg_importance_t importance;
     bs_cfg_update_t update;
-    size_t offset;      /* offsetof() in the owning struct, or BS_CFG_NO_MEMBER */
+    size_t offset;          /* offsetof() in the owning struct, or BS_CFG_NO_MEMBER */
     const char *synonym_of; /* broker: this key is a lower-precedence synonym of that key;
                                topic: the broker setting providing the default */
-    int64_t scale;      /* synonym_of (broker tables): multiply to get the primary's unit */
+    int64_t scale;          /* synonym_of (broker tables): multiply to get the primary's unit */
     const char *doc;
-    const char *note;   /* Basin/Kafka compatibility note for the reference, or NULL */
+    const char *note; /* Basin/Kafka compatibility note for the reference, or NULL */
 } bs_cfg_def_t;
 
 /* One DescribeConfigs result entry. All pointers are valid only during the
@@ -135,9 +134,9 @@ typedef struct bs_cfg_entry_s {
     const char *name;
     const char *value; /* NULL for null or sensitive */
     int read_only;
-    int source;        /* BS_CFG_SOURCE_* */
+    int source; /* BS_CFG_SOURCE_* */
     int is_sensitive;
-    int config_type;   /* bs_cfg_type_t (== Kafka ConfigType) */
+    int config_type; /* bs_cfg_type_t (== Kafka ConfigType) */
     const char *doc;
     int synonyms_count;
     struct {
@@ -162,8 +161,7 @@ int bs_cfg_parse_int64(const bs_cfg_def_t *def, const char *value, int64_t *out,
 /* Validates value and stores it into the member of base described by def
  * (no-op for BS_CFG_NO_MEMBER after validation). Heap strings previously in
  * the member are freed. Returns 0 or -1 with err set. */
-int bs_cfg_store(const bs_cfg_def_t *def, void *base, const char *value, char *err,
-                 size_t errlen);
+int bs_cfg_store(const bs_cfg_def_t *def, void *base, const char *value, char *err, size_t errlen);
 
 /* Formats the member of base described by def as Kafka prints it ("true",
  * "1048588", "0.5", the string). Returns buf, or NULL for a null string

@@ -27,12 +27,12 @@
 #include "base/log.h"
 #include "topic_config.h"
 
-#define OFF(m) offsetof(bs_broker_config_t, m)
-#define NOM BS_CFG_NO_MEMBER
-#define NOMAX 9.3e18
-#define R BS_CFG_F_RANGE
+#define OFF(m)     offsetof(bs_broker_config_t, m)
+#define NOM        BS_CFG_NO_MEMBER
+#define NOMAX      9.3e18
+#define R          BS_CFG_F_RANGE
 #define LONG_MAX_S "9223372036854775807"
-#define INT_MAX_S "2147483647"
+#define INT_MAX_S  "2147483647"
 
 /* clang-format off */
 static const bs_cfg_def_t g_defs[] = {
@@ -376,6 +376,13 @@ static int broker_primary(int i)
     return p >= 0 ? p : i;
 }
 
+/* Is def i a member of the family whose primary is p? Synonyms follow
+ * their primary in the table, so callers scan from p onwards. */
+static int broker_in_family(int i, int p)
+{
+    return i == p || (g_defs[i].synonym_of && strcmp(g_defs[i].synonym_of, g_defs[p].name) == 0);
+}
+
 static const char *broker_raw(const bs_broker_config_t *c, int i)
 {
     return (c && c->is_set && c->is_set[i]) ? c->raw[i] : NULL;
@@ -398,7 +405,7 @@ static const char *broker_family_value(const bs_broker_config_t *c, int p, char 
 
     for (int pass = 0; pass < 2 && src < 0; pass++) {
         for (int i = p; i < NDEFS; i++) {
-            if (i != p && (!g_defs[i].synonym_of || broker_primary(i) != p))
+            if (!broker_in_family(i, p))
                 continue;
             if (pass == 0 && broker_isset(c, i)) {
                 v = broker_raw(c, i);
@@ -454,8 +461,7 @@ int bs_broker_config_source(const bs_broker_config_t *c, const char *key)
                                                 : BS_CFG_SOURCE_DEFAULT_CONFIG;
 }
 
-int bs_broker_config_add_synonyms(const bs_broker_config_t *c, const char *key,
-                                  bs_cfg_entry_t *e)
+int bs_broker_config_add_synonyms(const bs_broker_config_t *c, const char *key, bs_cfg_entry_t *e)
 {
     int added = 0;
     int i = bs_cfg_find(g_defs, NDEFS, key);
@@ -468,7 +474,7 @@ int bs_broker_config_add_synonyms(const bs_broker_config_t *c, const char *key,
     for (int j = p; j < NDEFS && e->synonyms_count < 4; j++) {
         if (only >= 0 && j != only)
             continue;
-        if (j != p && (!g_defs[j].synonym_of || broker_primary(j) != p))
+        if (!broker_in_family(j, p))
             continue;
         if (broker_isset(c, j)) {
             e->synonyms[e->synonyms_count].name = g_defs[j].name;
@@ -514,7 +520,8 @@ static void broker_derive(bs_broker_config_t *c)
             const char *e = strchr(p, ',');
             size_t n = e ? (size_t)(e - p) : strlen(p);
             if (n > 0) {
-                c->log_dirs = bs_xrealloc(c->log_dirs, sizeof(char *) * (size_t)(c->log_dirs_count + 1));
+                c->log_dirs =
+                    bs_xrealloc(c->log_dirs, sizeof(char *) * (size_t)(c->log_dirs_count + 1));
                 c->log_dirs[c->log_dirs_count++] = bs_xstrndup(p, n);
             }
             if (!e)
@@ -523,7 +530,8 @@ static void broker_derive(bs_broker_config_t *c)
         }
     }
     c->log_message_timestamp_type_log_append =
-        c->log_message_timestamp_type && strcmp(c->log_message_timestamp_type, "LogAppendTime") == 0;
+        c->log_message_timestamp_type &&
+        strcmp(c->log_message_timestamp_type, "LogAppendTime") == 0;
 }
 
 /* Recomputes the member of family primary p. */
@@ -594,8 +602,7 @@ void bs_broker_config_free(bs_broker_config_t *c)
  * a single value; cross-setting checks are in broker_crosscheck). */
 static int broker_check_value(const char *key, const char *value, char *err, size_t errlen)
 {
-    if (strcmp(key, "listeners") == 0 ||
-        (strcmp(key, "advertised.listeners") == 0 && value)) {
+    if (strcmp(key, "listeners") == 0 || (strcmp(key, "advertised.listeners") == 0 && value)) {
         bs_listener_t *l = NULL;
         int n = 0;
         if (bs_listeners_parse(value ? value : "", &l, &n, err, errlen) != 0)
@@ -693,8 +700,8 @@ static int broker_crosscheck(bs_broker_config_t *c, char *err, size_t errlen)
     bs_listeners_free(c->listener_list, c->listener_count);
     c->listener_list = NULL;
     c->listener_count = 0;
-    if (bs_listeners_parse(c->listeners ? c->listeners : "", &c->listener_list,
-                           &c->listener_count, err, errlen) != 0)
+    if (bs_listeners_parse(c->listeners ? c->listeners : "", &c->listener_list, &c->listener_count,
+                           err, errlen) != 0)
         goto done;
     if (c->listener_count == 0) {
         snprintf(err, errlen, "listeners: at least one listener is required");
@@ -704,8 +711,8 @@ static int broker_crosscheck(bs_broker_config_t *c, char *err, size_t errlen)
     c->advertised_list = NULL;
     c->advertised_count = 0;
     if (c->advertised_listeners) {
-        if (bs_listeners_parse(c->advertised_listeners, &c->advertised_list,
-                               &c->advertised_count, err, errlen) != 0)
+        if (bs_listeners_parse(c->advertised_listeners, &c->advertised_list, &c->advertised_count,
+                               err, errlen) != 0)
             goto done;
         for (int a = 0; a < c->advertised_count; a++) {
             int ok = 0;
@@ -838,8 +845,7 @@ void bs_listeners_free(bs_listener_t *l, int count)
 }
 
 /* Parses one "NAME://host:port" (s[0..n), already trimmed). */
-static int listener_parse_one(const char *s, size_t n, bs_listener_t *out, char *err,
-                              size_t errlen)
+static int listener_parse_one(const char *s, size_t n, bs_listener_t *out, char *err, size_t errlen)
 {
     int rc = -1;
     char *item = bs_xstrndup(s, n);
@@ -929,13 +935,11 @@ int bs_listeners_parse(const char *s, bs_listener_t **out, int *count, char *err
             n++;
             for (int i = 0; i < n - 1; i++) {
                 if (strcmp(l[i].name, l[n - 1].name) == 0) {
-                    snprintf(err, errlen, "listeners: listener name %s is used twice",
-                             l[i].name);
+                    snprintf(err, errlen, "listeners: listener name %s is used twice", l[i].name);
                     goto done;
                 }
                 if (l[i].port == l[n - 1].port && l[i].port != 0) {
-                    snprintf(err, errlen, "listeners: port %d is used by two listeners",
-                             l[i].port);
+                    snprintf(err, errlen, "listeners: port %d is used by two listeners", l[i].port);
                     goto done;
                 }
             }
@@ -996,22 +1000,21 @@ void bs_broker_config_describe(const bs_broker_config_t *c,
 
 void bs_broker_config_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: basin broker [server.properties] [--override key=value ...]\n"
-            "       basin broker --print-config-docs\n"
-            "\n"
-            "Starts the Kafka-compatible broker. Settings use Kafka's names and defaults\n"
-            "(listeners, log.dirs, num.partitions, log.retention.hours, ...). The properties\n"
-            "file is read first, then every --override in order (the last one wins).\n"
-            "Unknown settings are logged as warnings and ignored; invalid values are fatal.\n"
-            "\n"
-            "options:\n"
-            "  --override key=value   set one setting (may be repeated)\n"
-            "  --print-config-docs    print the configuration reference (markdown) and exit\n"
-            "  -h, --help             print this help and exit\n"
-            "\n"
-            "example:\n"
-            "  basin broker config/server.properties --override log.dirs=/var/lib/basin\n");
+    fprintf(out, "usage: basin broker [server.properties] [--override key=value ...]\n"
+                 "       basin broker --print-config-docs\n"
+                 "\n"
+                 "Starts the Kafka-compatible broker. Settings use Kafka's names and defaults\n"
+                 "(listeners, log.dirs, num.partitions, log.retention.hours, ...). The properties\n"
+                 "file is read first, then every --override in order (the last one wins).\n"
+                 "Unknown settings are logged as warnings and ignored; invalid values are fatal.\n"
+                 "\n"
+                 "options:\n"
+                 "  --override key=value   set one setting (may be repeated)\n"
+                 "  --print-config-docs    print the configuration reference (markdown) and exit\n"
+                 "  -h, --help             print this help and exit\n"
+                 "\n"
+                 "example:\n"
+                 "  basin broker config/server.properties --override log.dirs=/var/lib/basin\n");
 }
 
 int bs_broker_config_print_docs(FILE *out)

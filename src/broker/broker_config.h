@@ -34,8 +34,8 @@ typedef struct bs_listener_s {
 
 typedef struct bs_broker_config_s {
     /* --- network --- */
-    char *listeners;            /* raw, default "PLAINTEXT://:9092" */
-    char *advertised_listeners; /* raw, NULL if unset */
+    char *listeners;              /* raw, default "PLAINTEXT://:9092" */
+    char *advertised_listeners;   /* raw, NULL if unset */
     bs_listener_t *listener_list; /* parsed listeners (set by load_args) */
     int listener_count;
     bs_listener_t *advertised_list; /* parsed advertised.listeners, or NULL */
@@ -64,7 +64,7 @@ typedef struct bs_broker_config_s {
     int64_t log_segment_bytes; /* int in Kafka; widened here */
     int64_t log_roll_ms;       /* log.roll.ms > log.roll.hours */
     int64_t log_roll_jitter_ms;
-    int64_t log_retention_ms; /* -1 unlimited; ms > minutes > hours */
+    int64_t log_retention_ms;    /* -1 unlimited; ms > minutes > hours */
     int64_t log_retention_bytes; /* -1 unlimited */
     int64_t log_retention_check_interval_ms;
     int64_t log_flush_interval_messages;
@@ -79,7 +79,7 @@ typedef struct bs_broker_config_s {
     char *log_message_timestamp_type;           /* "CreateTime" | "LogAppendTime" */
     int64_t log_message_timestamp_difference_max_ms;
     bool log_preallocate;
-    bool log_flush_on_ack; /* Basin: ack produce only after fsync */
+    bool log_flush_on_ack;    /* Basin: ack produce only after fsync */
     char *log_cleanup_policy; /* raw list: "delete", "compact", "compact,delete" */
     int32_t min_insync_replicas;
     char *compression_type; /* producer|uncompressed|gzip|snappy|lz4|zstd */
@@ -117,7 +117,7 @@ typedef struct bs_broker_config_s {
     int32_t producer_id_expiration_ms;
 
     /* --- bookkeeping (private to broker_config.c) --- */
-    char **raw;  /* per table entry: explicitly set value, or NULL */
+    char **raw;   /* per table entry: explicitly set value, or NULL */
     bool *is_set; /* per table entry: set by file or --override */
     int ndefs;
 } bs_broker_config_t;
@@ -177,8 +177,7 @@ int bs_broker_config_source(const bs_broker_config_t *c, const char *key);
  * (STATIC_BROKER_CONFIG, with their raw values), then the one whose default
  * applies (DEFAULT_CONFIG). c may be NULL (nothing set). Returns the number
  * added. Value pointers stay valid while c is unchanged. */
-int bs_broker_config_add_synonyms(const bs_broker_config_t *c, const char *key,
-                                  bs_cfg_entry_t *e);
+int bs_broker_config_add_synonyms(const bs_broker_config_t *c, const char *key, bs_cfg_entry_t *e);
 
 /* The broker settings table (for topic_config.c and docs). */
 const bs_cfg_def_t *bs_broker_config_defs(int *count);

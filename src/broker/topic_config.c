@@ -21,14 +21,14 @@
 
 #include "base/arena.h"
 
-#define OFF(m) offsetof(bs_topic_config_t, m)
-#define NOM BS_CFG_NO_MEMBER
-#define NOMAX 9.3e18
-#define R BS_CFG_F_RANGE
-#define NOEFF BS_CFG_F_NOEFFECT
-#define INL BS_CFG_F_INLINE
+#define OFF(m)     offsetof(bs_topic_config_t, m)
+#define NOM        BS_CFG_NO_MEMBER
+#define NOMAX      9.3e18
+#define R          BS_CFG_F_RANGE
+#define NOEFF      BS_CFG_F_NOEFFECT
+#define INL        BS_CFG_F_INLINE
 #define LONG_MAX_S "9223372036854775807"
-#define T BS_CFG_PER_TOPIC
+#define T          BS_CFG_PER_TOPIC
 
 /* clang-format off */
 static const bs_cfg_def_t g_tdefs[] = {
@@ -209,8 +209,7 @@ int bs_topic_overrides_set(bs_topic_overrides_t *ov, const char *key, const char
             ov->count--;
             /* keep insertion order for stable persistence and describe */
             memmove(&ov->keys[i], &ov->keys[i + 1], sizeof(char *) * (size_t)(ov->count - i));
-            memmove(&ov->values[i], &ov->values[i + 1],
-                    sizeof(char *) * (size_t)(ov->count - i));
+            memmove(&ov->values[i], &ov->values[i + 1], sizeof(char *) * (size_t)(ov->count - i));
         }
         return 0;
     }
@@ -381,7 +380,9 @@ int bs_topic_overrides_apply_incremental(bs_topic_overrides_t *ov, const char *k
             goto done;
         bs_topic_overrides_set(ov, key, value);
         break;
-    case BS_CFG_OP_DELETE: bs_topic_overrides_set(ov, key, NULL); break;
+    case BS_CFG_OP_DELETE:
+        bs_topic_overrides_set(ov, key, NULL);
+        break;
     case BS_CFG_OP_APPEND:
     case BS_CFG_OP_SUBTRACT: {
         if (g_tdefs[i].type != BS_CFG_LIST) {

@@ -39,8 +39,8 @@ typedef struct bs_topic_config_s {
     int32_t index_interval_bytes;
     int32_t min_insync_replicas;
     double min_cleanable_dirty_ratio;
-    bool cleanup_delete;  /* cleanup.policy contains "delete" */
-    bool cleanup_compact; /* cleanup.policy contains "compact" */
+    bool cleanup_delete;       /* cleanup.policy contains "delete" */
+    bool cleanup_compact;      /* cleanup.policy contains "compact" */
     bool timestamp_log_append; /* message.timestamp.type=LogAppendTime */
     bool preallocate;
     bool unclean_leader_election_enable;

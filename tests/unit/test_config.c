@@ -176,8 +176,7 @@ static void test_props_callback_abort(void **state)
     (void)state;
     char err[256];
     const char *t = "a=1\nstop=2\nc=3\n";
-    assert_int_equal(bs_props_parse_string(t, strlen(t), "f", abort_cb, NULL, err, sizeof err),
-                     -1);
+    assert_int_equal(bs_props_parse_string(t, strlen(t), "f", abort_cb, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "f:2"));
     assert_non_null(strstr(err, "stop"));
 }
@@ -204,9 +203,9 @@ static void test_props_write_atomic_round_trip(void **state)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     assert_int_not_equal(access(tmp, F_OK), 0);
     unlink(path);
-    assert_int_equal(bs_props_write_atomic("/nonexistent/dir/meta.properties", keys, vals, 1, err,
-                                           sizeof err),
-                     -1);
+    assert_int_equal(
+        bs_props_write_atomic("/nonexistent/dir/meta.properties", keys, vals, 1, err, sizeof err),
+        -1);
     assert_non_null(strstr(err, "/nonexistent/dir"));
 }
 
@@ -216,8 +215,8 @@ static void test_cfg_validate(void **state)
 {
     (void)state;
     char err[256];
-    bs_cfg_def_t d = {.name = "x.bytes", .type = BS_CFG_INT, .flags = BS_CFG_F_RANGE, .min = 14,
-                      .max = 9.3e18};
+    bs_cfg_def_t d = {
+        .name = "x.bytes", .type = BS_CFG_INT, .flags = BS_CFG_F_RANGE, .min = 14, .max = 9.3e18};
     assert_int_equal(bs_cfg_validate(&d, "14", err, sizeof err), 0);
     assert_int_equal(bs_cfg_validate(&d, " 2147483647 ", err, sizeof err), 0);
     assert_int_equal(bs_cfg_validate(&d, "2147483648", err, sizeof err), -1);
@@ -234,7 +233,8 @@ static void test_cfg_validate(void **state)
     assert_int_equal(bs_cfg_validate(&b, "false", err, sizeof err), 0);
     assert_int_equal(bs_cfg_validate(&b, "yes", err, sizeof err), -1);
 
-    bs_cfg_def_t r = {.name = "r", .type = BS_CFG_DOUBLE, .flags = BS_CFG_F_RANGE, .min = 0, .max = 1};
+    bs_cfg_def_t r = {
+        .name = "r", .type = BS_CFG_DOUBLE, .flags = BS_CFG_F_RANGE, .min = 0, .max = 1};
     assert_int_equal(bs_cfg_validate(&r, "0.25", err, sizeof err), 0);
     assert_int_equal(bs_cfg_validate(&r, "1.5", err, sizeof err), -1);
     assert_int_equal(bs_cfg_validate(&r, "nan", err, sizeof err), -1);
@@ -327,8 +327,8 @@ static void test_broker_all_defaults_valid(void **state)
             /* a null numeric default needs a synonym with a default */
             int ok = 0;
             for (int j = 0; j < n; j++)
-                ok |= d[j].synonym_of && strcmp(d[j].synonym_of, d[i].name) == 0 &&
-                      d[j].dflt != NULL;
+                ok |=
+                    d[j].synonym_of && strcmp(d[j].synonym_of, d[i].name) == 0 && d[j].dflt != NULL;
             if (!ok)
                 fail_msg("%s has a null default and no synonym default", d[i].name);
         } else if (bs_cfg_validate(&d[i], d[i].dflt, err, sizeof err) != 0) {
@@ -399,9 +399,9 @@ static void test_broker_other_synonyms(void **state)
 
     assert_int_equal(bs_broker_config_set(&c, "broker.id", "7", err, sizeof err), 0);
     assert_int_equal(c.node_id, 7);
-    assert_int_equal(bs_broker_config_set(&c, "log.message.timestamp.type", "LogAppendTime", err,
-                                          sizeof err),
-                     0);
+    assert_int_equal(
+        bs_broker_config_set(&c, "log.message.timestamp.type", "LogAppendTime", err, sizeof err),
+        0);
     assert_true(c.log_message_timestamp_type_log_append);
     bs_broker_config_free(&c);
 }
@@ -420,15 +420,14 @@ static void test_broker_invalid_values(void **state)
     assert_non_null(strstr(err, "[1,...]"));
     assert_int_equal(bs_broker_config_set(&c, "log.segment.bytes", "10", err, sizeof err), -1);
     assert_non_null(strstr(err, "log.segment.bytes"));
-    assert_int_equal(
-        bs_broker_config_set(&c, "log.message.timestamp.type", "Now", err, sizeof err), -1);
+    assert_int_equal(bs_broker_config_set(&c, "log.message.timestamp.type", "Now", err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "LogAppendTime"));
     assert_int_equal(bs_broker_config_set(&c, "compression.type", "brotli", err, sizeof err), -1);
     assert_int_equal(bs_broker_config_set(&c, "log.cleanup.policy", "forever", err, sizeof err),
                      -1);
-    assert_int_equal(bs_broker_config_set(&c, "auto.create.topics.enable", "maybe", err,
-                                          sizeof err),
-                     -1);
+    assert_int_equal(
+        bs_broker_config_set(&c, "auto.create.topics.enable", "maybe", err, sizeof err), -1);
     assert_int_equal(bs_broker_config_set(&c, "listeners", "PLAINTEXT://:99999", err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "listeners"));
@@ -452,8 +451,9 @@ static void test_broker_load_args(void **state)
                      "num.partitions=3\n"
                      "log.retention.hours=1\n"
                      "mystery.key=1\n");
-    char *argv[] = {(char *)path, "--override", "num.partitions=5", "--override=log.flush.on.ack=true",
-                    "--override", "log.retention.minutes=10"};
+    char *argv[] = {(char *)path,       "--override",
+                    "num.partitions=5", "--override=log.flush.on.ack=true",
+                    "--override",       "log.retention.minutes=10"};
     bs_broker_config_init(&c);
     assert_int_equal(bs_broker_config_load_args(&c, 6, argv, err, sizeof err), 0);
     assert_int_equal(c.num_partitions, 5);
@@ -545,8 +545,8 @@ static void test_broker_crosschecks(void **state)
     assert_non_null(strstr(err, "advertised.listeners"));
     bs_broker_config_free(&c);
 
-    char *a5[] = {"--override", "advertised.listeners=PLAINTEXT://example.com:9092",
-                  "--override", "num.network.threads=4"};
+    char *a5[] = {"--override", "advertised.listeners=PLAINTEXT://example.com:9092", "--override",
+                  "num.network.threads=4"};
     bs_broker_config_init(&c);
     assert_int_equal(bs_broker_config_load_args(&c, 4, a5, err, sizeof err), 0);
     assert_int_equal(c.advertised_count, 1);
@@ -554,8 +554,8 @@ static void test_broker_crosschecks(void **state)
     assert_int_equal(c.num_network_threads, 1);
     bs_broker_config_free(&c);
 
-    char *a6[] = {"--override", "group.min.session.timeout.ms=10",
-                  "--override", "group.max.session.timeout.ms=5"};
+    char *a6[] = {"--override", "group.min.session.timeout.ms=10", "--override",
+                  "group.max.session.timeout.ms=5"};
     bs_broker_config_init(&c);
     assert_int_equal(bs_broker_config_load_args(&c, 4, a6, err, sizeof err), -1);
     bs_broker_config_free(&c);
@@ -582,10 +582,11 @@ static void test_listeners_parse(void **state)
     assert_int_equal(l[2].port, 9094);
     bs_listeners_free(l, n);
 
-    const char *bad[] = {"localhost:9092",      "PLAINTEXT://host",  "PLAINTEXT://h:abc",
-                         "PLAINTEXT://h:70000", "PLAIN TEXT://h:1",  "A://h:1,A://h:2",
-                         "A://h:1,B://h:1",     "A://::1:9092",      "A://[::1:9092",
-                         "://h:1"};
+    const char *bad[] = {"localhost:9092",    "PLAINTEXT://host",
+                         "PLAINTEXT://h:abc", "PLAINTEXT://h:70000",
+                         "PLAIN TEXT://h:1",  "A://h:1,A://h:2",
+                         "A://h:1,B://h:1",   "A://::1:9092",
+                         "A://[::1:9092",     "://h:1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         l = (bs_listener_t *)1;
         if (bs_listeners_parse(bad[i], &l, &n, err, sizeof err) == 0)
@@ -616,7 +617,8 @@ static void describe_cb(void *opaque, const bs_cfg_entry_t *e)
     snprintf(x->value, sizeof x->value, "%s", e->value ? e->value : "(null)");
     for (int i = 0; i < e->synonyms_count; i++) {
         snprintf(x->syn_names[i], 64, "%s", e->synonyms[i].name);
-        snprintf(x->syn_values[i], 64, "%s", e->synonyms[i].value ? e->synonyms[i].value : "(null)");
+        snprintf(x->syn_values[i], 64, "%s",
+                 e->synonyms[i].value ? e->synonyms[i].value : "(null)");
     }
 }
 

@@ -82,7 +82,8 @@ static void test_topic_defaults_follow_broker(void **state)
     assert_int_equal(bs_broker_config_set(&b, "message.max.bytes", "2000000", err, sizeof err), 0);
     assert_int_equal(bs_broker_config_set(&b, "log.cleanup.policy", "compact", err, sizeof err), 0);
     assert_int_equal(
-        bs_broker_config_set(&b, "log.message.timestamp.type", "LogAppendTime", err, sizeof err), 0);
+        bs_broker_config_set(&b, "log.message.timestamp.type", "LogAppendTime", err, sizeof err),
+        0);
     assert_int_equal(
         bs_broker_config_set(&b, "log.cleaner.min.cleanable.ratio", "0.1", err, sizeof err), 0);
     assert_int_equal(bs_topic_config_resolve(&b, NULL, &t, err, sizeof err), 0);
@@ -154,11 +155,16 @@ static void test_topic_invalid(void **state)
     bs_topic_overrides_free(&ov);
 
     const char *bad[][2] = {
-        {"retention.ms", "abc"},          {"retention.ms", "-2"},
-        {"segment.bytes", "13"},          {"cleanup.policy", "delete,forever"},
-        {"compression.type", "brotli"},   {"message.timestamp.type", "createtime"},
-        {"min.cleanable.dirty.ratio", "2"}, {"max.message.bytes", "99999999999"},
-        {"preallocate", "yes"},           {"min.insync.replicas", "0"},
+        {"retention.ms", "abc"},
+        {"retention.ms", "-2"},
+        {"segment.bytes", "13"},
+        {"cleanup.policy", "delete,forever"},
+        {"compression.type", "brotli"},
+        {"message.timestamp.type", "createtime"},
+        {"min.cleanable.dirty.ratio", "2"},
+        {"max.message.bytes", "99999999999"},
+        {"preallocate", "yes"},
+        {"min.insync.replicas", "0"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         bs_topic_overrides_set(&ov, bad[i][0], bad[i][1]);
@@ -192,12 +198,12 @@ static void test_topic_incremental(void **state)
                                                           "delete", err, sizeof err),
                      0);
     assert_string_equal(bs_topic_overrides_get(&ov, "cleanup.policy"), "delete,compact");
-    assert_int_equal(bs_topic_overrides_apply_incremental(
-                         &ov, "cleanup.policy", BS_CFG_OP_SUBTRACT, "delete", err, sizeof err),
+    assert_int_equal(bs_topic_overrides_apply_incremental(&ov, "cleanup.policy", BS_CFG_OP_SUBTRACT,
+                                                          "delete", err, sizeof err),
                      0);
     assert_string_equal(bs_topic_overrides_get(&ov, "cleanup.policy"), "compact");
-    assert_int_equal(bs_topic_overrides_apply_incremental(
-                         &ov, "cleanup.policy", BS_CFG_OP_SUBTRACT, "compact", err, sizeof err),
+    assert_int_equal(bs_topic_overrides_apply_incremental(&ov, "cleanup.policy", BS_CFG_OP_SUBTRACT,
+                                                          "compact", err, sizeof err),
                      0);
     assert_string_equal(bs_topic_overrides_get(&ov, "cleanup.policy"), "");
     /* APPEND of an item outside the allowed set fails and changes nothing */
@@ -217,8 +223,8 @@ static void test_topic_incremental(void **state)
                                                           err, sizeof err),
                      -1);
     assert_null(bs_topic_overrides_get(&ov, "retention.ms"));
-    assert_int_equal(bs_topic_overrides_apply_incremental(&ov, "retention.ms", BS_CFG_OP_SET,
-                                                          "100", err, sizeof err),
+    assert_int_equal(bs_topic_overrides_apply_incremental(&ov, "retention.ms", BS_CFG_OP_SET, "100",
+                                                          err, sizeof err),
                      0);
     assert_string_equal(bs_topic_overrides_get(&ov, "retention.ms"), "100");
     assert_int_equal(bs_topic_overrides_apply_incremental(&ov, "retention.ms", BS_CFG_OP_DELETE,
@@ -226,13 +232,12 @@ static void test_topic_incremental(void **state)
                      0);
     assert_null(bs_topic_overrides_get(&ov, "retention.ms"));
     /* unknown key and bad op */
-    assert_int_equal(bs_topic_overrides_apply_incremental(&ov, "bogus", BS_CFG_OP_SET, "1", err,
-                                                          sizeof err),
-                     -1);
+    assert_int_equal(
+        bs_topic_overrides_apply_incremental(&ov, "bogus", BS_CFG_OP_SET, "1", err, sizeof err),
+        -1);
     assert_non_null(strstr(err, "bogus"));
-    assert_int_equal(bs_topic_overrides_apply_incremental(&ov, "retention.ms", 9, "1", err,
-                                                          sizeof err),
-                     -1);
+    assert_int_equal(
+        bs_topic_overrides_apply_incremental(&ov, "retention.ms", 9, "1", err, sizeof err), -1);
     bs_topic_overrides_free(&ov);
 }
 
@@ -267,7 +272,8 @@ static void dcb(void *opaque, const bs_cfg_entry_t *e)
     x->nsyn = e->synonyms_count;
     for (int i = 0; i < e->synonyms_count; i++) {
         snprintf(x->syn_names[i], 64, "%s", e->synonyms[i].name);
-        snprintf(x->syn_values[i], 64, "%s", e->synonyms[i].value ? e->synonyms[i].value : "(null)");
+        snprintf(x->syn_values[i], 64, "%s",
+                 e->synonyms[i].value ? e->synonyms[i].value : "(null)");
         x->syn_sources[i] = e->synonyms[i].source;
     }
 }
