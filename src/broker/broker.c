@@ -196,8 +196,12 @@ static void retention_cb(bs_loop_t *loop, bs_timer_t *t)
     const bs_hmap_ent_t *e;
     while (bs_hmap_next(&b->topics, &it, &e)) {
         bs_topic_t *tp = e->val;
-        for (int i = 0; i < tp->npart; i++)
-            deleted += bs_plog_enforce_retention(tp->parts[i]->log, now);
+        for (int i = 0; i < tp->npart; i++) {
+            bs_partition_t *p = tp->parts[i];
+            deleted += bs_plog_enforce_retention(p->log, now);
+            if (p->pids_loaded)
+                bs_pidstate_expire(&p->pids, now, b->cfg->producer_id_expiration_ms);
+        }
     }
     if (deleted > 0)
         bs_log_info("retention", "deleted %d log segment(s)", deleted);

@@ -15,6 +15,7 @@
 #include "base/hmap.h"
 #include "base/wbuf.h"
 #include "broker/broker_config.h"
+#include "broker/pidstate.h"
 #include "broker/plog.h"
 #include "broker/topic_config.h"
 #include "net/loop.h"
@@ -38,6 +39,8 @@ struct bs_partition_s {
     int32_t id;
     bs_plog_t *log;
     char *dir;
+    bs_pidstate_t pids; /* idempotent producers; loaded on first use */
+    bool pids_loaded;
 };
 
 struct bs_topic_s {
@@ -165,10 +168,19 @@ struct bs_broker_s {
     int sync_qn, sync_qcap;
     bool sync_stop, sync_started;
 
+    /* producer ids (InitProducerId): handed out from [pid_next, pid_limit);
+     * pid_limit is persisted before any id below it is used */
+    int64_t pid_next, pid_limit;
+
     bs_timer_t retention_timer;
     bs_timer_t flush_timer;
     bool recovering; /* unclean shutdown detected at start-up */
 };
+
+/* Idempotent producer state of p, loaded from its snapshot + log on first use. */
+bs_pidstate_t *bs_partition_pids(bs_partition_t *p);
+/* Allocates a never-used producer id; -1 on a storage error. */
+int64_t bs_producer_id_next(bs_broker_t *b);
 
 int bs_broker_main(int argc, char **argv);
 

@@ -20,6 +20,7 @@ bs_err_t bs_handle_describe_configs(bs_req_t *req);
 bs_err_t bs_handle_alter_configs(bs_req_t *req);
 bs_err_t bs_handle_create_partitions(bs_req_t *req);
 bs_err_t bs_handle_incremental_alter_configs(bs_req_t *req);
+bs_err_t bs_handle_init_producer_id(bs_req_t *req);
 
 const bs_handler_t bs_handlers[] = {
     [0] = {3, 10, bs_handle_produce},
@@ -30,6 +31,7 @@ const bs_handler_t bs_handlers[] = {
     [19] = {0, 4, bs_handle_create_topics},
     [20] = {0, 4, bs_handle_delete_topics},
     [21] = {0, 2, bs_handle_delete_records},
+    [22] = {0, 4, bs_handle_init_producer_id},
     [23] = {2, 4, bs_handle_offset_for_leader_epoch},
     [32] = {1, 4, bs_handle_describe_configs},
     [33] = {0, 2, bs_handle_alter_configs},

@@ -63,6 +63,37 @@ static void produce_partition(bs_req_t *req, bs_topic_t *t,
         err = BS_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
         snprintf(emsg, sizeof(emsg), "transactional produce is not supported yet");
     }
+    bs_batch_hdr_t h;
+    bs_pidstate_t *pids = NULL;
+    if (err == BS_ERR_NONE && info.ProducerId >= 0) {
+        /* idempotent producer: one batch per partition (as Kafka requires
+         * for v3+), checked against the producer's cached sequences */
+        int64_t dup = -1;
+        if (info.BatchCount != 1) {
+            err = BS_ERR_INVALID_RECORD;
+            snprintf(emsg, sizeof(emsg),
+                     "a produce request from an idempotent producer must contain exactly one "
+                     "record batch per partition (got %d)",
+                     info.BatchCount);
+        } else {
+            bs_batch_hdr_parse(pd->Records.ptr, (size_t)pd->Records.len, &h);
+            pids = bs_partition_pids(p);
+            err = bs_pidstate_check(pids, &h, &dup);
+            if (err == BS_ERR_DUPLICATE_SEQUENCE_NUMBER) {
+                /* a retry of a batch already written: its original offset */
+                pr->ErrorCode = 0;
+                pr->BaseOffset = dup;
+                pr->LogStartOffset = bs_plog_start_offset(p->log);
+                bs_log_debug("produce", "%s-%d: duplicate batch from producer %lld seq %d",
+                             t->name, pd->Index, (long long)h.ProducerId, h.BaseSequence);
+                return;
+            }
+            if (err != BS_ERR_NONE)
+                snprintf(emsg, sizeof(emsg), "producer %lld epoch %d sequence %d rejected: %s",
+                         (long long)h.ProducerId, h.ProducerEpoch, h.BaseSequence,
+                         bs_err_name(err));
+        }
+    }
     if (err != BS_ERR_NONE) {
         pr->ErrorCode = (int16_t)err;
         pr->ErrorMessage = bs_req_str(req, emsg);
@@ -79,6 +110,10 @@ static void produce_partition(bs_req_t *req, bs_topic_t *t,
         bs_log_error("produce", "append to %s-%d failed: %s", t->name, pd->Index,
                      bs_err_name(err));
         return;
+    }
+    if (pids) {
+        bs_batch_hdr_parse(pd->Records.ptr, (size_t)pd->Records.len, &h); /* offset stamped */
+        bs_pidstate_update(pids, &h, bs_wall_ms());
     }
     pr->ErrorCode = 0;
     pr->BaseOffset = ai.BaseOffset;

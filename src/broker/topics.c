@@ -263,10 +263,22 @@ static bs_partition_t *partition_open(bs_broker_t *b, bs_topic_t *t, int32_t id,
     return p;
 }
 
+bs_pidstate_t *bs_partition_pids(bs_partition_t *p)
+{
+    if (!p->pids_loaded) {
+        bs_pidstate_init(&p->pids);
+        bs_pidstate_load(&p->pids, p->dir, p->log);
+        p->pids_loaded = true;
+    }
+    return &p->pids;
+}
+
 static void topic_free(bs_topic_t *t)
 {
     for (int i = 0; i < t->npart; i++) {
         if (t->parts[i]) {
+            if (t->parts[i]->pids_loaded)
+                bs_pidstate_free(&t->parts[i]->pids);
             free(t->parts[i]->dir);
             free(t->parts[i]);
         }
@@ -550,8 +562,12 @@ void bs_topics_close_all(bs_broker_t *b)
     const bs_hmap_ent_t *e;
     while (bs_hmap_next(&b->topics, &it, &e)) {
         bs_topic_t *t = e->val;
-        for (int i = 0; i < t->npart; i++)
-            bs_plog_close(t->parts[i]->log);
+        for (int i = 0; i < t->npart; i++) {
+            bs_partition_t *p = t->parts[i];
+            if (p->pids_loaded)
+                bs_pidstate_save(&p->pids, p->dir, bs_plog_end_offset(p->log));
+            bs_plog_close(p->log);
+        }
         topic_free(t);
     }
     bs_hmap_free(&b->topics);
