@@ -61,10 +61,30 @@ static size_t props_utf8(char *out, unsigned cp)
         out[1] = (char)(0x80 | (cp & 0x3F));
         return 2;
     }
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Reads the 4 hex digits of a \u escape at s[0..4). Returns -1 if bad. */
+static long props_hex4(const char *s)
+{
+    long cp = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = props_hex(s[k]);
+        if (h < 0)
+            return -1;
+        cp = cp * 16 + h;
+    }
+    return cp;
 }
 
 /* Unescapes s[0..len) into out (which has room for len+1 bytes: no escape
@@ -94,18 +114,23 @@ static long props_unescape(const char *s, size_t len, char *out)
             out[o++] = '\f';
             break;
         case 'u': {
-            unsigned cp = 0;
             if (len - i - 1 < 4)
                 return -1;
-            for (int k = 1; k <= 4; k++) {
-                int h = props_hex(s[i + k]);
-                if (h < 0)
-                    return -1;
-                cp = cp * 16 + (unsigned)h;
-            }
+            long cp = props_hex4(s + i + 1);
+            if (cp < 0)
+                return -1;
             i += 4;
-            /* \uXXXX is at most 6 input bytes and at most 3 output bytes */
-            o += props_utf8(out + o, cp);
+            /* a UTF-16 surrogate pair (\uD83D\uDE00) is one code point */
+            if (cp >= 0xD800 && cp <= 0xDBFF && len - i - 1 >= 6 && s[i + 1] == '\\' &&
+                s[i + 2] == 'u') {
+                long lo = props_hex4(s + i + 3);
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                }
+            }
+            /* 6 input bytes give at most 3 output bytes, 12 give 4 */
+            o += props_utf8(out + o, (unsigned)cp);
             break;
         }
         default:

@@ -111,7 +111,7 @@ static void test_props_continuation_and_escapes(void **state)
                        "nl=1\\n2\n"
                        "key\\ with\\ space=v\n"
                        "key\\=eq=v2\n"
-                       "uni=caf\\u00e9\n"
+                       "uni=caf\\u00e9 \\u20AC \\uD83D\\uDE00\n"
                        "bs=C:\\\\dir\n"
                        "even=ends with two\\\\\n"
                        "next=after\n"
@@ -131,7 +131,7 @@ static void test_props_continuation_and_escapes(void **state)
     assert_string_equal(kv.keys[3], "key with space");
     assert_string_equal(kv.keys[4], "key=eq");
     assert_string_equal(kv.values[4], "v2");
-    assert_string_equal(kv.values[5], "caf\xc3\xa9");
+    assert_string_equal(kv.values[5], "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
     assert_string_equal(kv.values[6], "C:\\dir");
     assert_string_equal(kv.values[7], "ends with two\\");
     assert_string_equal(kv.keys[8], "next");
