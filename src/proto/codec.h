@@ -184,9 +184,10 @@ void bs_kwr_tagged(bs_wbuf_t *w, uint32_t tag, const bs_wbuf_t *tmp);
 /* ---- framing --------------------------------------------------------- */
 
 /* Decodes a request header from the start of rd (the frame after its 4-byte
- * size): reads the api key and version, picks header v1 or v2 from the API
- * table (unknown key or version: v1), and decodes the header. rd->off is then
- * at the request body. ClientId points into rd->buf. 0 ok, -1 error. */
+ * size): reads the api key and version, picks header v1 or v2 with
+ * bs_kapi_request_header_version() (unknown key: v1), and decodes the header.
+ * rd->off is then at the request body. ClientId points into rd->buf.
+ * 0 ok, -1 error (rd->err says why). */
 int bs_kreq_header_decode(bs_krd_t *rd, bs_RequestHeader_t *h);
 
 /* Starts a response frame: a 4-byte size placeholder and the response header

@@ -268,6 +268,8 @@ static void test_api_table(void **state)
     assert_int_equal(bs_kapi_request_header_version(0, 8), 1);
     assert_int_equal(bs_kapi_request_header_version(18, 3), 2);
     assert_int_equal(bs_kapi_request_header_version(999, 3), 1);
+    assert_int_equal(bs_kapi_request_header_version(18, 9), 2); /* newer client, as Kafka */
+    assert_int_equal(bs_kapi_request_header_version(18, 2), 1);
     assert_int_equal(bs_kapi_response_header_version(18, 3), 0);
     assert_int_equal(bs_kapi_response_header_version(0, 9), 1);
     assert_int_equal(bs_kapi_response_header_version(0, 8), 0);

@@ -1274,10 +1274,12 @@ const bs_kapi_codec_t *bs_kapi_codec(int16_t key)
     return r < 0 ? NULL : &codecs[r];
 }
 
+/* As in Kafka, flexibility is open-ended ("N+"): a version above the spec's maximum
+ * (a newer client's ApiVersions) still gets the flexible header. */
 int bs_kapi_request_header_version(int16_t key, int16_t ver)
 {
     const bs_kapi_t *a = bs_kapi_get(key);
-    if (!a || ver < a->min_ver || ver > a->max_ver)
+    if (!a || ver < 0)
         return 1;
     return ver >= a->flex_min ? 2 : 1;
 }
@@ -1287,7 +1289,7 @@ int bs_kapi_response_header_version(int16_t key, int16_t ver)
     const bs_kapi_t *a = bs_kapi_get(key);
     /* ApiVersions responses always use header v0 so that a client can read them
      * whatever version it asked for (KIP-511). */
-    if (!a || key == 18 || ver < a->min_ver || ver > a->max_ver)
+    if (!a || key == 18 || ver < 0)
         return 0;
     return ver >= a->flex_min ? 1 : 0;
 }

@@ -217,7 +217,8 @@ extern const size_t bs_kapi_table_len;
 
 /* NULL if the key is unknown. */
 const bs_kapi_t *bs_kapi_get(int16_t key);
-/* 2 if the request version is flexible, else 1. Unknown key/version: 1. */
+/* 2 if the request version is flexible (including versions above the spec maximum when
+ * the API's flexible versions are open-ended, as in Kafka), else 1. Unknown key: 1. */
 int bs_kapi_request_header_version(int16_t key, int16_t ver);
 /* 1 if the response version is flexible, else 0; ApiVersions is always 0. */
 int bs_kapi_response_header_version(int16_t key, int16_t ver);
