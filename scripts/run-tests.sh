@@ -11,6 +11,8 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0
 failed=0
 failures=()
@@ -49,7 +51,7 @@ step "build (ASan+UBSan)" make -j"$JOBS" SAN=1 all unit
 step "generated codec is current" make gen-check
 step "clang-format" make format-check
 step "unit tests" unit_all build
-step "unit tests (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1 unit_all build-san
+step "unit tests (ASan+UBSan)" unit_all build-san
 step "fuzz corpus replay (ASan+UBSan)" make fuzz-replay
 
 if [ -z "${BASIN_TEST_SKIP_INTEGRATION:-}" ]; then
