@@ -68,9 +68,9 @@
 #define START_FILE "log-start-offset"
 #define SCAN_BUF (4u << 20)
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+static void pl_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+static void pl_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || !errlen)
         return;
@@ -80,22 +80,22 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static inline uint32_t rd32(const uint8_t *p)
+static inline uint32_t pl_rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) << 32 | rd32(p + 4); }
-static inline void wr32(uint8_t *p, uint32_t v)
+static inline uint64_t pl_rd64(const uint8_t *p) { return (uint64_t)pl_rd32(p) << 32 | pl_rd32(p + 4); }
+static inline void pl_wr32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
 }
-static inline void wr64(uint8_t *p, uint64_t v)
+static inline void pl_wr64(uint8_t *p, uint64_t v)
 {
-    wr32(p, (uint32_t)(v >> 32));
-    wr32(p + 4, (uint32_t)v);
+    pl_wr32(p, (uint32_t)(v >> 32));
+    pl_wr32(p + 4, (uint32_t)v);
 }
 
 static int64_t wall_ms(void)
@@ -232,19 +232,19 @@ static int seg_map(bs_plog_t *l, bs_plog_seg_t *s, int active)
 
 static inline int64_t idx_rel(const bs_plog_seg_t *s, int64_t i)
 {
-    return rd32(s->idx_map + i * BS_PLOG_IDX_ENTRY);
+    return pl_rd32(s->idx_map + i * BS_PLOG_IDX_ENTRY);
 }
 static inline int64_t idx_pos(const bs_plog_seg_t *s, int64_t i)
 {
-    return rd32(s->idx_map + i * BS_PLOG_IDX_ENTRY + 4);
+    return pl_rd32(s->idx_map + i * BS_PLOG_IDX_ENTRY + 4);
 }
 static inline int64_t tidx_ts(const bs_plog_seg_t *s, int64_t i)
 {
-    return (int64_t)rd64(s->tidx_map + i * BS_PLOG_TIDX_ENTRY);
+    return (int64_t)pl_rd64(s->tidx_map + i * BS_PLOG_TIDX_ENTRY);
 }
 static inline int64_t tidx_rel(const bs_plog_seg_t *s, int64_t i)
 {
-    return rd32(s->tidx_map + i * BS_PLOG_TIDX_ENTRY + 8);
+    return pl_rd32(s->tidx_map + i * BS_PLOG_TIDX_ENTRY + 8);
 }
 
 /* Position of the last index entry with relative offset <= rel (0 if none). */
@@ -290,15 +290,15 @@ static void seg_index_batch(bs_plog_t *l, bs_plog_seg_t *s, int64_t pos, int64_t
     if (s->bytes_since_idx > l->cfg.index_interval_bytes) {
         if (s->idx_n < s->idx_cap) {
             uint8_t *e = s->idx_map + s->idx_n * BS_PLOG_IDX_ENTRY;
-            wr32(e, (uint32_t)(base_off - s->base));
-            wr32(e + 4, (uint32_t)pos);
+            pl_wr32(e, (uint32_t)(base_off - s->base));
+            pl_wr32(e + 4, (uint32_t)pos);
             s->idx_n++;
         }
         if (s->max_ts >= 0 && s->tidx_n < s->tidx_cap &&
             (s->tidx_n == 0 || s->max_ts > tidx_ts(s, s->tidx_n - 1))) {
             uint8_t *e = s->tidx_map + s->tidx_n * BS_PLOG_TIDX_ENTRY;
-            wr64(e, (uint64_t)s->max_ts);
-            wr32(e + 8, (uint32_t)(s->max_ts_off - s->base));
+            pl_wr64(e, (uint64_t)s->max_ts);
+            pl_wr32(e + 8, (uint32_t)(s->max_ts_off - s->base));
             s->tidx_n++;
         }
         s->bytes_since_idx = 0;
@@ -314,8 +314,8 @@ static int seg_seal(bs_plog_t *l, bs_plog_seg_t *s)
     if (s->max_ts >= 0 && s->tidx_n < s->tidx_cap &&
         (s->tidx_n == 0 || s->max_ts > tidx_ts(s, s->tidx_n - 1))) {
         uint8_t *e = s->tidx_map + s->tidx_n * BS_PLOG_TIDX_ENTRY;
-        wr64(e, (uint64_t)s->max_ts);
-        wr32(e + 8, (uint32_t)(s->max_ts_off - s->base));
+        pl_wr64(e, (uint64_t)s->max_ts);
+        pl_wr32(e + 8, (uint32_t)(s->max_ts_off - s->base));
         s->tidx_n++;
     }
     seg_unmap(s);
@@ -587,12 +587,12 @@ static int seg_recover(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int64_
         }
         if (since > l->cfg.index_interval_bytes) {
             uint8_t e[12];
-            wr32(e, (uint32_t)(h.BaseOffset - s->base));
-            wr32(e + 4, (uint32_t)pos);
+            pl_wr32(e, (uint32_t)(h.BaseOffset - s->base));
+            pl_wr32(e + 4, (uint32_t)pos);
             bytes_put(&ix, e, 8);
             if (max_ts >= 0 && max_ts > last_tx_ts) {
-                wr64(e, (uint64_t)max_ts);
-                wr32(e + 8, (uint32_t)(max_ts_off - s->base));
+                pl_wr64(e, (uint64_t)max_ts);
+                pl_wr32(e + 8, (uint32_t)(max_ts_off - s->base));
                 bytes_put(&tx, e, 12);
                 last_tx_ts = max_ts;
             }
@@ -660,7 +660,7 @@ static int64_t idx_check(const uint8_t *b, size_t n, int64_t max_rel, int64_t lo
         return -1;
     int64_t prev_rel = -1, prev_pos = -1;
     for (size_t i = 0; i < n; i += BS_PLOG_IDX_ENTRY) {
-        int64_t rel = (int32_t)rd32(b + i), pos = (int32_t)rd32(b + i + 4);
+        int64_t rel = (int32_t)pl_rd32(b + i), pos = (int32_t)pl_rd32(b + i + 4);
         if (rel <= prev_rel || pos < prev_pos || pos >= log_size || rel < 0 ||
             (max_rel >= 0 && rel > max_rel))
             return -1;
@@ -676,7 +676,7 @@ static int64_t tidx_check(const uint8_t *b, size_t n, int64_t max_rel)
         return -1;
     int64_t prev_ts = INT64_MIN, prev_rel = -1;
     for (size_t i = 0; i < n; i += BS_PLOG_TIDX_ENTRY) {
-        int64_t ts = (int64_t)rd64(b + i), rel = (int32_t)rd32(b + i + 8);
+        int64_t ts = (int64_t)pl_rd64(b + i), rel = (int32_t)pl_rd32(b + i + 8);
         if (ts <= prev_ts || rel < prev_rel || rel < 0 || (max_rel >= 0 && rel > max_rel))
             return -1;
         prev_ts = ts;
@@ -751,10 +751,10 @@ static int seg_load(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int is_la
             s->idx_n = ni;
             s->tidx_n = nt;
             if (nt > 0) {
-                s->max_ts = (int64_t)rd64(tb + (nt - 1) * BS_PLOG_TIDX_ENTRY);
-                s->max_ts_off = s->base + rd32(tb + (nt - 1) * BS_PLOG_TIDX_ENTRY + 8);
+                s->max_ts = (int64_t)pl_rd64(tb + (nt - 1) * BS_PLOG_TIDX_ENTRY);
+                s->max_ts_off = s->base + pl_rd32(tb + (nt - 1) * BS_PLOG_TIDX_ENTRY + 8);
             }
-            int64_t from = ni > 0 ? (int32_t)rd32(ib + (ni - 1) * BS_PLOG_IDX_ENTRY + 4) : 0;
+            int64_t from = ni > 0 ? (int32_t)pl_rd32(ib + (ni - 1) * BS_PLOG_IDX_ENTRY + 4) : 0;
             if (is_last || nt == 0) {
                 int64_t mts = s->max_ts, moff = s->max_ts_off;
                 int64_t nx = seg_scan_tail(s, from, &mts, &moff);
@@ -878,13 +878,13 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
     pthread_mutex_init(&l->mu, NULL);
     pthread_mutex_init(&l->sync_mu, NULL);
     if (mkdirs(dir) < 0) {
-        seterr(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+        pl_seterr(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
         goto done;
     }
     l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     d = opendir(dir);
     if (l->dirfd < 0 || !d) {
-        seterr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+        pl_seterr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
         goto done;
     }
     struct dirent *de;
@@ -911,7 +911,7 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
         int64_t next_base = last ? INT64_MAX : bases[i + 1];
         int r = seg_load(l, s, next_base, last, recover, &end);
         if (r < 0) {
-            seterr(err, errlen, "%s: cannot load: %s", s->path_log, strerror(errno));
+            pl_seterr(err, errlen, "%s: cannot load: %s", s->path_log, strerror(errno));
             seg_free(s);
             goto done;
         }
@@ -934,7 +934,7 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
             if (end < s->base)
                 end = s->base;
             if (seg_map(l, s, 1) < 0) {
-                seterr(err, errlen, "%s: cannot map index: %s", s->path_idx, strerror(errno));
+                pl_seterr(err, errlen, "%s: cannot map index: %s", s->path_idx, strerror(errno));
                 goto done;
             }
             break;
@@ -944,7 +944,7 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
         int64_t st = read_start_file(l);
         bs_plog_seg_t *s = seg_create(l, st > 0 ? st : 0);
         if (!s) {
-            seterr(err, errlen, "%s: cannot create the first segment: %s", dir, strerror(errno));
+            pl_seterr(err, errlen, "%s: cannot create the first segment: %s", dir, strerror(errno));
             goto done;
         }
         list_push(l, s);
@@ -1078,7 +1078,7 @@ bs_err_t bs_plog_append(bs_plog_t *l, uint8_t *batches, size_t len, int64_t now_
         bs_batch_set_leader_epoch(b, 0);
         if (log_append_time)
             bs_batch_set_log_append_time(b, bs, now_ms);
-        next += (int64_t)rd32(b + BS_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
+        next += (int64_t)pl_rd32(b + BS_BATCH_OFF_LAST_OFFSET_DELTA) + 1;
         pos += bs;
     }
 
@@ -1096,9 +1096,9 @@ bs_err_t bs_plog_append(bs_plog_t *l, uint8_t *batches, size_t len, int64_t now_
     for (pos = 0; pos < len;) {
         uint8_t *b = batches + pos;
         size_t bs = (size_t)bs_batch_size(b, len - pos);
-        int64_t bo = (int64_t)rd64(b);
-        int64_t lo = bo + (int32_t)rd32(b + BS_BATCH_OFF_LAST_OFFSET_DELTA);
-        int64_t mts = (int64_t)rd64(b + BS_BATCH_OFF_MAX_TIMESTAMP);
+        int64_t bo = (int64_t)pl_rd64(b);
+        int64_t lo = bo + (int32_t)pl_rd32(b + BS_BATCH_OFF_LAST_OFFSET_DELTA);
+        int64_t mts = (int64_t)pl_rd64(b + BS_BATCH_OFF_MAX_TIMESTAMP);
         seg_index_batch(l, s, fpos + (int64_t)pos, (int64_t)bs, bo, lo, mts);
         pos += bs;
     }
