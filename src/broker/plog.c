@@ -709,10 +709,11 @@ static int64_t seg_scan_tail(bs_plog_seg_t *s, int64_t pos, int64_t *max_ts, int
     return next;
 }
 
-/* Opens one existing segment; validates or rebuilds its indexes. is_last:
+/* Opens one existing segment; checks its indexes, or (validate, or any
+ * doubt about the indexes) validates every batch and rebuilds them. is_last:
  * it becomes the active segment. Returns 1 if truncated, 0 ok, -1 error. */
 static int seg_load(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int is_last,
-                    int recover, int64_t *end)
+                    int validate, int64_t *end)
 {
     struct stat st;
     int ret = -1, rebuild = 0;
@@ -738,7 +739,7 @@ static int seg_load(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int is_la
     if (s->fd < 0 || s->idx_fd < 0 || s->tidx_fd < 0 || fstat(s->fd, &st) < 0)
         goto done;
     s->size = st.st_size;
-    if (!rebuild && !(recover && is_last)) {
+    if (!rebuild && !validate) {
         int64_t max_rel = next_base == INT64_MAX ? -1 : next_base - 1 - s->base;
         ib = read_file(s->idx_fd, &in);
         tb = read_file(s->tidx_fd, &tn);
@@ -776,7 +777,7 @@ static int seg_load(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int is_la
         }
     }
     ret = 0;
-    if (rebuild || (recover && is_last)) {
+    if (rebuild || validate) {
         int64_t nx = s->base;
         ret = seg_recover(l, s, next_base, &nx);
         if (ret < 0)
@@ -909,7 +910,10 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
         bs_plog_seg_t *s = seg_alloc(l, bases[i]);
         int last = i == nb - 1;
         int64_t next_base = last ? INT64_MAX : bases[i + 1];
-        int r = seg_load(l, s, next_base, last, recover, &end);
+        /* After a crash, validate the active segment and the one before it
+         * (a roll may have happened just before the crash, leaving the
+         * previous segment's tail unflushed). */
+        int r = seg_load(l, s, next_base, last, recover && i >= nb - 2, &end);
         if (r < 0) {
             pl_seterr(err, errlen, "%s: cannot load: %s", s->path_log, strerror(errno));
             seg_free(s);
@@ -982,8 +986,11 @@ void bs_plog_set_config(bs_plog_t *l, const bs_plog_config_t *cfg)
 static void plog_free(bs_plog_t *l, int seal)
 {
     for (int i = 0; i < l->nsegs; i++) {
-        if (seal)
+        if (seal && l->segs[i]->active) {
             seg_seal(l, l->segs[i]);
+            fsync(l->segs[i]->idx_fd);
+            fsync(l->segs[i]->tidx_fd);
+        }
         seg_unref(l->segs[i]);
     }
     free(l->segs);

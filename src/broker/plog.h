@@ -67,7 +67,7 @@ typedef struct bs_plog_slice_s {
 } bs_plog_slice_t;
 
 /* Opens (creating the directory if missing) the log in dir. recover = 1
- * after an unclean shutdown: the active segment (and every segment whose
+ * after an unclean shutdown: the last two segments (and every segment whose
  * index files are missing or damaged) is validated batch by batch and
  * truncated at the first invalid or torn batch, with a WARN. Returns 0, or -1
  * with a message in err. */

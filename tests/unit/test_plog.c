@@ -471,6 +471,34 @@ static void test_recover_bad_crc(void **state)
     free(p);
 }
 
+static void test_recover_sealed_tail(void **state)
+{
+    (void)state;
+    /* Crash right after a roll: the previous segment lost its tail. */
+    bs_plog_config_t c;
+    small_cfg(&c);
+    c.segment_ms = 1000;
+    bs_plog_t *l = open_log(&c, 0);
+    fill(l, 100, 1000);
+    append_batch(l, 5, 9000, BS_CODEC_NONE);
+    int64_t end = bs_plog_end_offset(l), lb = end - 5;
+    bs_plog_slice_t s;
+    assert_int_equal(bs_plog_read(l, lb, 1, &s), BS_ERR_NONE);
+    int64_t lp = s.file_off;
+    s.release(s.ctx);
+    char *p = active_log_path(l);
+    assert_int_equal(bs_plog_maybe_roll_by_time(l, 999999), 1);
+    int nseg = bs_plog_segment_count(l);
+    bs_plog_close(l);
+    assert_int_equal(truncate(p, lp + 20), 0);
+    l = open_log(&c, 1);
+    assert_int_equal(bs_plog_end_offset(l), lb);
+    assert_int_equal(bs_plog_segment_count(l), nseg - 1);
+    bs_plog_close(l);
+    reopen_and_check(&c, lb);
+    free(p);
+}
+
 static void test_recover_zero_tail_clean_flag(void **state)
 {
     (void)state;
@@ -670,6 +698,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recover_torn_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recover_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recover_bad_crc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recover_sealed_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recover_zero_tail_clean_flag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slice_outlives_segment, setup, teardown),
