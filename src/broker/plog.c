@@ -29,13 +29,18 @@
  *  - end (LEO) is published with a release store after the write() of the
  *    data, so a concurrent bs_plog_sync that reads end and then fdatasyncs
  *    covers everything below the value it read.
+ *  - Retention and DeleteRecords never touch the active segment (DeleteRecords
+ *    up to the LEO rolls first). file_delete_delay_ms is accepted but not
+ *    used: files are unlinked as soon as no fetch still reads them.
  *  - Segments are reference counted: the list holds one reference, every
  *    fetch slice and every in-flight sync another. A deleted segment is
  *    renamed to *.deleted at once (a restart never loads it) and its files
  *    are unlinked when the last reference drops.
  *
- * Recovery (bs_plog_open with recover=1, or any segment whose index fails
- * the sanity check): batches are read sequentially with large preads and
+ * Recovery (bs_plog_open with recover=1: the last two segments, since a
+ * roll may just have happened; and, always, any segment whose index files
+ * are missing or fail the sanity check, or whose tail does not parse):
+ * batches are read sequentially with large preads (4 MiB) and
  * checked (length within the file, magic 2, offsets increasing and inside
  * the segment, CRC32C); the file is truncated at the first bad batch with a
  * WARN naming file, position and reason, and both indexes are rebuilt from
