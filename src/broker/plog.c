@@ -1223,7 +1223,7 @@ static int find_batch(bs_plog_t *l, int *si, int64_t offset, int64_t *posp, bs_b
             if (r > 0)
                 break;
             int64_t bsize = (int64_t)h->BatchLength + BS_BATCH_LOG_OVERHEAD;
-            if (bsize < BS_BATCH_HDR_SIZE)
+            if (bsize < BS_BATCH_HDR_SIZE || pos + bsize > s->size)
                 break;
             if (h->BaseOffset + h->LastOffsetDelta >= offset) {
                 *si = i;
@@ -1352,7 +1352,7 @@ bs_err_t bs_plog_offset_for_timestamp(bs_plog_t *l, int64_t ts, int64_t *offset,
             if (r < 0)
                 return BS_ERR_KAFKA_STORAGE_ERROR;
             int64_t bsize = (int64_t)h.BatchLength + BS_BATCH_LOG_OVERHEAD;
-            if (r > 0 || bsize < BS_BATCH_HDR_SIZE)
+            if (r > 0 || bsize < BS_BATCH_HDR_SIZE || pos + bsize > s->size)
                 break;
             if (h.MaxTimestamp >= ts && h.BaseOffset + h.LastOffsetDelta >= l->start) {
                 batch_find_ts(s, pos, &h, ts, l->start, offset, found_ts);
