@@ -1238,6 +1238,12 @@ static int find_batch(bs_plog_t *l, int *si, int64_t offset, int64_t *posp, bs_b
 
 bs_err_t bs_plog_read(bs_plog_t *l, int64_t offset, int32_t max_bytes, bs_plog_slice_t *out)
 {
+    return bs_plog_read_bounded(l, offset, max_bytes, INT64_MAX, out);
+}
+
+bs_err_t bs_plog_read_bounded(bs_plog_t *l, int64_t offset, int32_t max_bytes,
+                              int64_t max_offset, bs_plog_slice_t *out)
+{
     out->fd = -1;
     out->file_off = 0;
     out->len = 0;
@@ -1258,10 +1264,24 @@ bs_err_t bs_plog_read(bs_plog_t *l, int64_t offset, int32_t max_bytes, bs_plog_s
     if (r > 0)
         return BS_ERR_NONE;
     bs_plog_seg_t *s = l->segs[si];
+    int64_t seg_end = s->size;
+    if (max_offset < end) {
+        /* Stop before the batch holding max_offset (e.g. the LSO). */
+        int sj = si;
+        int64_t pc;
+        bs_batch_hdr_t hc;
+        r = find_batch(l, &sj, max_offset, &pc, &hc);
+        if (r < 0)
+            return BS_ERR_KAFKA_STORAGE_ERROR;
+        if (r == 0 && sj == si)
+            seg_end = pc;
+        if (seg_end <= first)
+            return BS_ERR_NONE;
+    }
     int64_t endpos = first + (int64_t)h.BatchLength + BS_BATCH_LOG_OVERHEAD;
     int64_t limit = first + (max_bytes > 0 ? max_bytes : 0);
-    if (limit >= s->size) {
-        endpos = s->size;
+    if (limit >= seg_end) {
+        endpos = seg_end;
     } else if (limit > endpos) {
         int64_t p = idx_floor_pos(s, limit);
         if (p < endpos)

@@ -94,6 +94,12 @@ int64_t bs_plog_start_offset(bs_plog_t *l); /* log start offset */
  * [start, end]. On BS_ERR_NONE, out->release(out->ctx) must be called. */
 bs_err_t bs_plog_read(bs_plog_t *l, int64_t offset, int32_t max_bytes, bs_plog_slice_t *out);
 
+/* Same, but only batches that start before max_offset (read_committed
+ * fetches pass the LSO): the range stops before the batch holding
+ * max_offset, and is empty if the first batch already holds it. */
+bs_err_t bs_plog_read_bounded(bs_plog_t *l, int64_t offset, int32_t max_bytes,
+                              int64_t max_offset, bs_plog_slice_t *out);
+
 /* ListOffsets by timestamp: first offset whose record timestamp >= ts (exact
  * record, decompressing the batch if needed), and that record's timestamp
  * (the batch's maxTimestamp for LogAppendTime batches). *offset = -1 and

@@ -748,6 +748,40 @@ static void test_open_garbage(void **state)
     free(b);
 }
 
+static void test_read_bounded(void **state)
+{
+    (void)state;
+    bs_plog_config_t c;
+    small_cfg(&c);
+    bs_plog_t *l = open_log(&c, 0);
+    for (int i = 0; i < 20; i++)
+        append_batch(l, 2, 1000 + i, BS_CODEC_NONE); /* batch i = offsets 2i, 2i+1 */
+    bs_plog_slice_t s;
+    assert_int_equal(bs_plog_read_bounded(l, 0, 1 << 20, 10, &s), BS_ERR_NONE);
+    uint8_t buf[8192];
+    assert_true(s.len > 0 && s.len <= (int64_t)sizeof(buf));
+    assert_int_equal(pread(s.fd, buf, (size_t)s.len, s.file_off), s.len);
+    bs_records_info_t info;
+    assert_int_equal(bs_records_validate(buf, (size_t)s.len, 0, &info, NULL, 0), BS_ERR_NONE);
+    assert_int_equal(info.RecordCount, 10); /* offsets 0..9 */
+    s.release(s.ctx);
+    assert_int_equal(bs_plog_read_bounded(l, 10, 1 << 20, 10, &s), BS_ERR_NONE);
+    assert_int_equal(s.len, 0);
+    s.release(s.ctx);
+    assert_int_equal(bs_plog_read_bounded(l, 9, 1 << 20, 10, &s), BS_ERR_NONE);
+    assert_true(s.len > 0);
+    assert_int_equal(s.base_offset, 8);
+    s.release(s.ctx);
+    /* bound at the end = unbounded */
+    assert_int_equal(bs_plog_read_bounded(l, 0, 1 << 20, 40, &s), BS_ERR_NONE);
+    int64_t all = s.len;
+    s.release(s.ctx);
+    assert_int_equal(bs_plog_read(l, 0, 1 << 20, &s), BS_ERR_NONE);
+    assert_int_equal(s.len, all);
+    s.release(s.ctx);
+    bs_plog_close(l);
+}
+
 static void test_bad_append(void **state)
 {
     (void)state;
@@ -781,6 +815,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flush_interval, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roll_by_time_and_offsets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_append, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_garbage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
