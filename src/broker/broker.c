@@ -9,6 +9,8 @@
  * clean-shutdown marker so the next start skips recovery.
  */
 #include "broker/broker.h"
+#include "broker/group.h"
+#include "broker/txn.h"
 
 #include "base/log.h"
 
@@ -208,6 +210,13 @@ static void retention_cb(bs_loop_t *loop, bs_timer_t *t)
     bs_loop_timer_arm(loop, t, b->cfg->log_retention_check_interval_ms);
 }
 
+static void txn_timer_cb(bs_loop_t *loop, bs_timer_t *t)
+{
+    bs_broker_t *b = t->ctx;
+    bs_txn_expire(b, bs_wall_ms());
+    bs_loop_timer_arm(loop, t, 1000);
+}
+
 static const char *advertised_host(const char *host, char *buf, size_t len)
 {
     if (host && host[0])
@@ -280,6 +289,10 @@ int bs_broker_main(int argc, char **argv)
         bs_log_warn("broker", "no clean shutdown marker: recovering logs after an unclean stop");
     if (bs_topics_load(b) < 0)
         goto done;
+    if (bs_group_init(b) < 0) /* replays __consumer_offsets before serving */
+        goto done;
+    if (bs_txn_load(b) < 0) /* replays __transaction_state, completes prepared ones */
+        goto done;
     if (cfg.num_network_threads > 1)
         bs_log_info("broker", "num.network.threads=%d: Basin serves all connections from one "
                               "event loop thread",
@@ -297,6 +310,8 @@ int bs_broker_main(int argc, char **argv)
         goto shutdown;
     bs_timer_init(&b->retention_timer, retention_cb, b);
     bs_loop_timer_arm(b->loop, &b->retention_timer, cfg.log_retention_check_interval_ms);
+    bs_timer_init(&b->txn_timer, txn_timer_cb, b);
+    bs_loop_timer_arm(b->loop, &b->txn_timer, 1000);
 
     bs_log_info("broker", "started in %lld ms: %zu topics, cluster.id %s",
                 (long long)(bs_mono_ms() - t0), bs_hmap_count(&b->topics), b->cluster_id);
@@ -305,6 +320,8 @@ int bs_broker_main(int argc, char **argv)
     bs_log_info("broker", "shutting down");
 shutdown:
     bs_server_close_all(b);
+    bs_group_shutdown(b);
+    bs_txn_shutdown(b);
     bs_sync_stop(b);
     bs_topics_close_all(b);
     if (rc == 0) {

@@ -175,6 +175,13 @@ struct bs_broker_s {
     bs_timer_t retention_timer;
     bs_timer_t flush_timer;
     bool recovering; /* unclean shutdown detected at start-up */
+
+    struct bs_gcoord_s *groups; /* group coordinator (group.h) */
+
+    /* transaction coordinator (txn.h) */
+    bs_hmap_t txns;     /* transactional id -> bs_txn_t* */
+    bs_hmap_t txn_pids; /* producer id (8 bytes) -> bs_txn_t* */
+    bs_timer_t txn_timer;
 };
 
 /* Idempotent producer state of p, loaded from its snapshot + log on first use. */

@@ -20,6 +20,9 @@
 #include "broker/handler.h"
 
 #include "base/log.h"
+#include "proto/records.h"
+
+#include <unistd.h>
 
 #include <string.h>
 
@@ -40,6 +43,25 @@ static void release_slices(bs_FetchResponse_t *rs)
                 r->release(r->ctx);
             r->has_file = 0;
         }
+}
+
+/* Cuts a slice of whole batches so that it ends before offset limit (the
+ * last stable offset for read_committed). Returns the new length. */
+static int64_t trim_to_offset(bs_plog_slice_t *sl, int64_t limit)
+{
+    int64_t pos = 0;
+    while (pos + BS_BATCH_HDR_SIZE <= sl->len) {
+        uint8_t hb[BS_BATCH_HDR_SIZE];
+        bs_batch_hdr_t h;
+        if (pread(sl->fd, hb, sizeof(hb), sl->file_off + pos) != (ssize_t)sizeof(hb) ||
+            bs_batch_hdr_parse(hb, sizeof(hb), &h) < 0)
+            break;
+        if (h.BaseOffset + h.LastOffsetDelta >= limit)
+            break;
+        pos += (int64_t)h.BatchLength + BS_BATCH_LOG_OVERHEAD;
+    }
+    sl->len = pos;
+    return pos;
 }
 
 /* Builds the response; returns the number of record bytes in it. */
@@ -81,8 +103,11 @@ static int64_t fetch_build(bs_req_t *req, bs_FetchRequest_t *rq, bs_FetchRespons
                 pd->HighWatermark = pd->LastStableOffset = pd->LogStartOffset = -1;
                 continue;
             }
-            bs_plog_t *log = t->parts[fp->Partition]->log;
-            int64_t hwm = bs_plog_end_offset(log), lso = hwm, start = bs_plog_start_offset(log);
+            bs_partition_t *part = t->parts[fp->Partition];
+            bs_plog_t *log = part->log;
+            bs_pidstate_t *ps = bs_partition_pids(part);
+            int64_t hwm = bs_plog_end_offset(log), start = bs_plog_start_offset(log);
+            int64_t lso = bs_pidstate_lso(ps, hwm);
             pd->HighWatermark = hwm;
             pd->LastStableOffset = lso;
             pd->LogStartOffset = start;
@@ -114,6 +139,26 @@ static int64_t fetch_build(bs_req_t *req, bs_FetchRequest_t *rq, bs_FetchRespons
             if (total > 0 && sl.len > room) {
                 sl.release(sl.ctx); /* would exceed MaxBytes: next fetch */
                 continue;
+            }
+            if (sl.len > 0 && limit < hwm && trim_to_offset(&sl, limit) == 0) {
+                sl.release(sl.ctx); /* only uncommitted data: nothing stable yet */
+                continue;
+            }
+            if (rq->IsolationLevel == 1 && sl.len > 0) {
+                int na;
+                const bs_aborted_txn_t *ab = bs_pidstate_aborted(ps, fp->FetchOffset, limit, &na);
+                pd->AbortedTransactions =
+                    BS_ARR(req, bs_FetchResponse_AbortedTransaction_t, na);
+                pd->AbortedTransactions_count = 0;
+                for (int k = 0; k < na; k++) {
+                    if (ab[k].first >= limit)
+                        continue;
+                    bs_FetchResponse_AbortedTransaction_t *at =
+                        &pd->AbortedTransactions[pd->AbortedTransactions_count++];
+                    bs_FetchResponse_AbortedTransaction_init(at);
+                    at->ProducerId = ab[k].pid;
+                    at->FirstOffset = ab[k].first;
+                }
             }
             if (sl.len <= 0) {
                 sl.release(sl.ctx);

@@ -50,7 +50,9 @@ bs_err_t bs_handle_list_offsets(bs_req_t *req)
             }
             bs_plog_t *log = p->log;
             if (qp->Timestamp == -1) {
-                pp->Offset = bs_plog_end_offset(log); /* LSO == HWM without transactions */
+                pp->Offset = bs_plog_end_offset(log);
+                if (rq.IsolationLevel == 1) /* read_committed: the last stable offset */
+                    pp->Offset = bs_pidstate_lso(bs_partition_pids(p), pp->Offset);
             } else if (qp->Timestamp == -2) {
                 pp->Offset = bs_plog_start_offset(log);
             } else if (qp->Timestamp == -3) {

@@ -14,6 +14,7 @@
 #include "broker/handler.h"
 
 #include "base/log.h"
+#include "broker/txn.h"
 #include "proto/records.h"
 
 #include <string.h>
@@ -58,10 +59,13 @@ static void produce_partition(bs_req_t *req, bs_topic_t *t,
         err = BS_ERR_INVALID_RECORD;
         snprintf(emsg, sizeof(emsg), "clients may not write control batches");
     }
-    if (err == BS_ERR_NONE && info.ProducerId >= 0 && info.IsTransactional) {
-        /* transactions arrive with the exactly-once work */
-        err = BS_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
-        snprintf(emsg, sizeof(emsg), "transactional produce is not supported yet");
+    if (err == BS_ERR_NONE && info.IsTransactional) {
+        /* the partition must have been added to the producer's transaction */
+        err = info.ProducerId < 0 ? BS_ERR_INVALID_RECORD
+                                  : bs_txn_check_produce(b, info.ProducerId, info.ProducerEpoch, p);
+        if (err != BS_ERR_NONE)
+            snprintf(emsg, sizeof(emsg), "transactional batch from producer %lld rejected: %s",
+                     (long long)info.ProducerId, bs_err_name(err));
     }
     bs_batch_hdr_t h;
     bs_pidstate_t *pids = NULL;

@@ -11,6 +11,7 @@
  * bumped (KIP-360), or a fresh id when the epoch would overflow.
  */
 #include "broker/handler.h"
+#include "broker/txn.h"
 
 #include "base/log.h"
 
@@ -67,11 +68,7 @@ bs_err_t bs_handle_init_producer_id(bs_req_t *req)
     rs.ProducerId = -1;
     rs.ProducerEpoch = -1;
     if (rq.TransactionalId.len >= 0) {
-        /* transactional producers need the transaction coordinator */
-        rs.ErrorCode = BS_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
-        bs_log_info("producer-ids", "%s: transactional id %.*s refused: transactions are not "
-                                    "supported yet",
-                    bs_req_peer(req), (int)rq.TransactionalId.len, rq.TransactionalId.ptr);
+        rs.ErrorCode = (int16_t)bs_txn_init_producer(req, &rq, &rs);
     } else if (req->api_version >= 3 && rq.ProducerId >= 0 && rq.ProducerEpoch >= 0 &&
                rq.ProducerEpoch < INT16_MAX - 1 && rq.ProducerId < req->b->pid_next) {
         rs.ErrorCode = 0;

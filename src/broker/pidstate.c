@@ -28,10 +28,17 @@
 
 #define SNAP_SUFFIX ".pidsnap"
 
-void bs_pidstate_init(bs_pidstate_t *s) { bs_hmap_init(&s->map); }
+void bs_pidstate_init(bs_pidstate_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    bs_hmap_init(&s->map);
+}
 
 void bs_pidstate_free(bs_pidstate_t *s)
 {
+    free(s->aborted);
+    s->aborted = NULL;
+    s->naborted = s->capaborted = s->nongoing = 0;
     size_t it = 0;
     const bs_hmap_ent_t *e;
     while (bs_hmap_next(&s->map, &it, &e))
@@ -102,6 +109,10 @@ void bs_pidstate_update(bs_pidstate_t *s, const bs_batch_hdr_t *h, int64_t now_m
                 sizeof(e->batches[0]) * (BS_PID_CACHED_BATCHES - 1));
         e->nbatches--;
     }
+    if ((h->Attributes & BS_BATCH_ATTR_TRANSACTIONAL) && e->txn_first_offset < 0) {
+        e->txn_first_offset = h->BaseOffset;
+        s->nongoing++;
+    }
     bs_pid_batch_t *b = &e->batches[e->nbatches++];
     b->first_seq = h->BaseSequence;
     b->last_seq = last_seq_of(h);
@@ -109,6 +120,70 @@ void bs_pidstate_update(bs_pidstate_t *s, const bs_batch_hdr_t *h, int64_t now_m
     b->last_offset = h->BaseOffset + h->LastOffsetDelta;
     b->timestamp = h->MaxTimestamp;
     e->last_ts_ms = now_ms;
+}
+
+void bs_pidstate_marker(bs_pidstate_t *s, int64_t pid, bool commit, int64_t offset)
+{
+    bs_pid_entry_t *e = bs_pidstate_get(s, pid);
+    if (!e || e->txn_first_offset < 0)
+        return;
+    if (!commit) {
+        if (s->naborted == s->capaborted) {
+            s->capaborted = s->capaborted ? s->capaborted * 2 : 16;
+            s->aborted = bs_xrealloc(s->aborted, (size_t)s->capaborted * sizeof(*s->aborted));
+        }
+        s->aborted[s->naborted++] = (bs_aborted_txn_t){pid, e->txn_first_offset, offset};
+    }
+    e->txn_first_offset = -1;
+    s->nongoing--;
+}
+
+int64_t bs_pidstate_lso(const bs_pidstate_t *s, int64_t hwm)
+{
+    if (s->nongoing <= 0)
+        return hwm;
+    int64_t lso = hwm;
+    size_t it = 0;
+    const bs_hmap_ent_t *he;
+    while (bs_hmap_next(&s->map, &it, &he)) {
+        const bs_pid_entry_t *e = he->val;
+        if (e->txn_first_offset >= 0 && e->txn_first_offset < lso)
+            lso = e->txn_first_offset;
+    }
+    return lso;
+}
+
+const bs_aborted_txn_t *bs_pidstate_aborted(const bs_pidstate_t *s, int64_t from, int64_t upto,
+                                            int *count)
+{
+    /* the list is ascending by last: skip those that ended before from */
+    int lo = 0, hi = s->naborted;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (s->aborted[mid].last < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int n = 0;
+    for (int i = lo; i < s->naborted; i++) {
+        if (s->aborted[i].first >= upto)
+            continue; /* later ones may still start earlier: keep scanning */
+        n = i - lo + 1;
+    }
+    *count = n;
+    return s->aborted + lo;
+}
+
+void bs_pidstate_trim(bs_pidstate_t *s, int64_t log_start)
+{
+    int k = 0;
+    while (k < s->naborted && s->aborted[k].last < log_start)
+        k++;
+    if (k > 0) {
+        memmove(s->aborted, s->aborted + k, sizeof(*s->aborted) * (size_t)(s->naborted - k));
+        s->naborted -= k;
+    }
 }
 
 int bs_pidstate_expire(bs_pidstate_t *s, int64_t now_ms, int64_t expiration_ms)
@@ -200,6 +275,12 @@ int bs_pidstate_save(bs_pidstate_t *s, const char *dir, int64_t end_offset)
             put_be(p + 24, (uint64_t)b->timestamp, 8);
         }
     }
+    bs_wbuf_be32(&w, (uint32_t)s->naborted);
+    for (int i = 0; i < s->naborted; i++) {
+        bs_wbuf_be64(&w, (uint64_t)s->aborted[i].pid);
+        bs_wbuf_be64(&w, (uint64_t)s->aborted[i].first);
+        bs_wbuf_be64(&w, (uint64_t)s->aborted[i].last);
+    }
     bs_wbuf_be32(&w, bs_crc32c(0, w.data, w.len));
 
     snprintf(path, sizeof(path), "%s/%020" PRId64 SNAP_SUFFIX, dir, end_offset);
@@ -261,6 +342,8 @@ static int snap_read(bs_pidstate_t *s, const char *path)
         e->epoch = (int16_t)get_be(p + 8, 2);
         e->last_ts_ms = (int64_t)get_be(p + 10, 8);
         e->txn_first_offset = (int64_t)get_be(p + 18, 8);
+        if (e->txn_first_offset >= 0)
+            s->nongoing++;
         e->nbatches = p[26];
         off += 27;
         if (e->nbatches > BS_PID_CACHED_BATCHES || end - off < (size_t)e->nbatches * 32)
@@ -275,6 +358,21 @@ static int snap_read(bs_pidstate_t *s, const char *path)
             off += 32;
         }
     }
+    if (end - off < 4)
+        goto done;
+    uint32_t na = (uint32_t)get_be(buf + off, 4);
+    off += 4;
+    if ((end - off) / 24 < na)
+        goto done;
+    for (uint32_t i = 0; i < na; i++, off += 24) {
+        if (s->naborted == s->capaborted) {
+            s->capaborted = s->capaborted ? s->capaborted * 2 : 16;
+            s->aborted = bs_xrealloc(s->aborted, (size_t)s->capaborted * sizeof(*s->aborted));
+        }
+        s->aborted[s->naborted++] = (bs_aborted_txn_t){
+            (int64_t)get_be(buf + off, 8), (int64_t)get_be(buf + off + 8, 8),
+            (int64_t)get_be(buf + off + 16, 8)};
+    }
     rc = 0;
 done:
     if (fd >= 0)
@@ -283,8 +381,28 @@ done:
     return rc;
 }
 
+int bs_control_batch_type(int fd, int64_t off, const bs_batch_hdr_t *h)
+{
+    uint8_t buf[256];
+    int64_t size = (int64_t)h->BatchLength + BS_BATCH_LOG_OVERHEAD;
+    if (size > (int64_t)sizeof(buf) || size < BS_BATCH_HDR_SIZE ||
+        pread(fd, buf, (size_t)size, off) != (ssize_t)size)
+        return -1;
+    bs_record_iter_t it;
+    bs_rec_t r;
+    char err[128];
+    bs_record_iter_init(&it, buf + BS_BATCH_HDR_SIZE, (size_t)size - BS_BATCH_HDR_SIZE,
+                        h->RecordsCount);
+    if (bs_record_iter_next(&it, &r, err, sizeof(err)) != 1 || r.key_len < 4)
+        return -1;
+    int type = (r.key[2] << 8) | r.key[3];
+    return type == 1 ? 1 : type == 0 ? 0 : -1;
+}
+
 int bs_plog_scan_headers(bs_plog_t *log, int64_t from,
-                         void (*cb)(void *opaque, const bs_batch_hdr_t *h), void *opaque)
+                         void (*cb)(void *opaque, const bs_batch_hdr_t *h, int fd,
+                                    int64_t file_off),
+                         void *opaque)
 {
     int64_t off = from, end = bs_plog_end_offset(log);
     if (off < bs_plog_start_offset(log))
@@ -307,7 +425,7 @@ int bs_plog_scan_headers(bs_plog_t *log, int64_t from,
                 return -1;
             }
             if (h.BaseOffset + h.LastOffsetDelta >= off)
-                cb(opaque, &h);
+                cb(opaque, &h, sl.fd, sl.file_off + pos);
             next = h.BaseOffset + h.LastOffsetDelta + 1;
             pos += (int64_t)h.BatchLength + BS_BATCH_LOG_OVERHEAD;
         }
@@ -319,11 +437,17 @@ int bs_plog_scan_headers(bs_plog_t *log, int64_t from,
     return 0;
 }
 
-static void replay_cb(void *opaque, const bs_batch_hdr_t *h)
+static void replay_cb(void *opaque, const bs_batch_hdr_t *h, int fd, int64_t file_off)
 {
     bs_pidstate_t *s = opaque;
-    if (h->ProducerId < 0 || (h->Attributes & BS_BATCH_ATTR_CONTROL))
+    if (h->ProducerId < 0)
         return;
+    if (h->Attributes & BS_BATCH_ATTR_CONTROL) {
+        int type = bs_control_batch_type(fd, file_off, h);
+        if (type >= 0)
+            bs_pidstate_marker(s, h->ProducerId, type == 1, h->BaseOffset);
+        return;
+    }
     bs_pidstate_update(s, h, bs_wall_ms());
 }
 

@@ -24,6 +24,7 @@
 #include "broker/plog.h"
 #include "proto/records.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BS_PID_CACHED_BATCHES 5
@@ -43,8 +44,17 @@ typedef struct bs_pid_entry_s {
     int64_t txn_first_offset; /* first offset of the open transaction, -1 if none */
 } bs_pid_entry_t;
 
+/* A transaction that was aborted: its data in [first, last] must be skipped
+ * by read_committed consumers (last is the offset of the abort marker). */
+typedef struct bs_aborted_txn_s {
+    int64_t pid, first, last;
+} bs_aborted_txn_t;
+
 typedef struct bs_pidstate_s {
     bs_hmap_t map; /* pid as 8 raw bytes -> bs_pid_entry_t* */
+    int nongoing;  /* producers with an open transaction here */
+    bs_aborted_txn_t *aborted; /* ascending by last */
+    int naborted, capaborted;
 } bs_pidstate_t;
 
 void bs_pidstate_init(bs_pidstate_t *s);
@@ -59,6 +69,21 @@ bs_err_t bs_pidstate_check(bs_pidstate_t *s, const bs_batch_hdr_t *h, int64_t *d
 /* Records an appended batch (base offset stamped) for its producer. */
 void bs_pidstate_update(bs_pidstate_t *s, const bs_batch_hdr_t *h, int64_t now_ms);
 
+/* A transaction marker (control batch) for pid was appended at offset. */
+void bs_pidstate_marker(bs_pidstate_t *s, int64_t pid, bool commit, int64_t offset);
+
+/* Last stable offset: the first offset of the oldest open transaction, or
+ * hwm when none is open. */
+int64_t bs_pidstate_lso(const bs_pidstate_t *s, int64_t hwm);
+
+/* Aborted transactions overlapping [from, upto): pointer into the list and
+ * count (valid until the next change). */
+const bs_aborted_txn_t *bs_pidstate_aborted(const bs_pidstate_t *s, int64_t from, int64_t upto,
+                                            int *count);
+
+/* Forgets aborted transactions that ended before the log start offset. */
+void bs_pidstate_trim(bs_pidstate_t *s, int64_t log_start);
+
 /* Drops producers idle for longer than expiration_ms. Returns how many. */
 int bs_pidstate_expire(bs_pidstate_t *s, int64_t now_ms, int64_t expiration_ms);
 
@@ -71,6 +96,12 @@ int bs_pidstate_load(bs_pidstate_t *s, const char *dir, bs_plog_t *log);
 /* Calls cb for the header of every batch whose last offset is >= from.
  * Returns 0, or -1 on a read error. */
 int bs_plog_scan_headers(bs_plog_t *log, int64_t from,
-                         void (*cb)(void *opaque, const bs_batch_hdr_t *h), void *opaque);
+                         void (*cb)(void *opaque, const bs_batch_hdr_t *h, int fd,
+                                    int64_t file_off),
+                         void *opaque);
+
+/* Reads the type of the control record of the control batch at (fd, off):
+ * 1 commit, 0 abort, -1 unreadable. */
+int bs_control_batch_type(int fd, int64_t off, const bs_batch_hdr_t *h);
 
 #endif

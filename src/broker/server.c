@@ -16,6 +16,7 @@
  * closes the connection with a log line naming the problem.
  */
 #include "broker/broker.h"
+#include "broker/group.h"
 
 #include "base/log.h"
 
@@ -182,6 +183,7 @@ static void conn_close(bs_conn_t *c, const char *why)
     if (c->busy) {
         bs_fetch_abort_conn(b, c);
         bs_produce_abort_conn(b, c);
+        bs_group_abort_conn(b, c);
     }
     bs_loop_io_del(b->loop, &c->io);
     close(c->io.fd);
