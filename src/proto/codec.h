@@ -16,6 +16,28 @@
  *
  * The generated message structs and the API table (bs_kapi_*) are declared in
  * proto/gen/kmsg.h, included at the end of this header.
+ *
+ * Typical request path (frame = bytes after the 4-byte size):
+ *
+ *   bs_krd_t rd;
+ *   bs_krd_init(&rd, frame, frame_len);
+ *   bs_RequestHeader_t h;
+ *   if (bs_kreq_header_decode(&rd, &h) < 0)            -> log rd.err, close
+ *   bs_ProduceRequest_t req;
+ *   if (bs_ProduceRequest_decode(&req, &rd, h.RequestApiVersion, arena) < 0)
+ *                                                        -> log rd.err, close
+ *   (rd.off < rd.len here means trailing bytes; Kafka ignores them)
+ *   size_t fp;
+ *   bs_kresp_begin(w, h.RequestApiKey, h.RequestApiVersion, h.CorrelationId, &fp);
+ *   bs_ProduceResponse_t resp;
+ *   bs_ProduceResponse_init(&resp);                      (then fill it)
+ *   bs_ProduceResponse_encode(&resp, w, h.RequestApiVersion);
+ *   bs_kresp_end(w, fp);
+ *
+ * Every generated struct has an _init() that applies the spec defaults; call
+ * it before filling a struct for encoding (e.g. array elements). Fields not in
+ * the version being encoded are ignored; tagged fields are written only when
+ * they differ from their default.
  */
 #ifndef BS_PROTO_CODEC_H
 #define BS_PROTO_CODEC_H
