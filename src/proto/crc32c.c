@@ -18,12 +18,16 @@
 #include "proto/crc32c.h"
 
 #include <nmmintrin.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define POLY 0x82F63B78u
 
 static uint32_t sw_tab[8][256];
 static int hw_ok;
+static atomic_int inited; /* tables ready (set by the constructor) */
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 /* Shift tables for the two interleave block sizes. */
 #define BLK_BIG 4096
@@ -98,7 +102,7 @@ static void shift_build(uint32_t t[4][256], size_t n,
         }
 }
 
-__attribute__((constructor)) static void crc32c_init(void)
+static void crc32c_build(void)
 {
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
@@ -114,6 +118,17 @@ __attribute__((constructor)) static void crc32c_init(void)
     uint32_t (*run)(uint32_t, const uint8_t *, size_t) = hw_ok ? hw_run : sw_run;
     shift_build(shift_big, BLK_BIG, run);
     shift_build(shift_small, BLK_SMALL, run);
+    atomic_store(&inited, 1);
+}
+
+/* Runs at start-up; the check in the public functions covers callers that
+ * run before constructors (other constructors). */
+__attribute__((constructor)) static void crc32c_init(void) { pthread_once(&init_once, crc32c_build); }
+
+static inline void ensure_init(void)
+{
+    if (__builtin_expect(!atomic_load_explicit(&inited, memory_order_acquire), 0))
+        crc32c_init();
 }
 
 /* Three chains over 3 blocks of blk bytes per round. */
@@ -146,6 +161,7 @@ static uint32_t hw_3way(uint32_t c, const uint8_t **pp, size_t *lenp, size_t blk
 
 uint32_t bs_crc32c_hw(uint32_t crc, const void *buf, size_t len)
 {
+    ensure_init();
     const uint8_t *p = buf;
     uint32_t c = ~crc;
     while (len && ((uintptr_t)p & 7)) {
@@ -162,13 +178,19 @@ uint32_t bs_crc32c_hw(uint32_t crc, const void *buf, size_t len)
 
 uint32_t bs_crc32c_sw(uint32_t crc, const void *buf, size_t len)
 {
+    ensure_init();
     return ~sw_run(~crc, buf, len);
 }
 
-int bs_crc32c_hw_available(void) { return hw_ok; }
+int bs_crc32c_hw_available(void)
+{
+    ensure_init();
+    return hw_ok;
+}
 
 uint32_t bs_crc32c(uint32_t crc, const void *buf, size_t len)
 {
+    ensure_init();
     if (hw_ok)
         return bs_crc32c_hw(crc, buf, len);
     return bs_crc32c_sw(crc, buf, len);
