@@ -7,6 +7,8 @@
  *   admin BOOTSTRAP create TOPIC PARTITIONS [key=value ...]
  *   admin BOOTSTRAP config TOPIC KEY        print "<value> <source>" of a topic config
  *   admin BOOTSTRAP partitions TOPIC        print the partition count from Metadata
+ *   admin BOOTSTRAP delete-records TOPIC PARTITION OFFSET   print the new low watermark
+ *   admin BOOTSTRAP watermarks TOPIC PARTITION              print "low high"
  *
  * Suite checks (PASS/FAIL rdkafka.admin.<step>): CreateTopics (configs,
  * already exists, bad replication factor, invalid config, validate_only,
@@ -642,6 +644,24 @@ int main(int argc, char **argv) {
             rc = 1;
         } else {
             printf("%s %s\n", c.value, rd_kafka_ConfigSource_name(c.source));
+        }
+    } else if (!strcmp(argv[2], "delete-records") && argc == 6) {
+        int64_t low = -1;
+        rd_kafka_resp_err_t err = delete_records(argv[3], atoi(argv[4]), atoll(argv[5]), &low, e, sizeof(e));
+        if (err) {
+            fprintf(stderr, "%s\n", e);
+            rc = 1;
+        } else {
+            printf("%" PRId64 "\n", low);
+        }
+    } else if (!strcmp(argv[2], "watermarks") && argc == 5) {
+        int64_t lo = -1, hi = -1;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, argv[3], atoi(argv[4]), &lo, &hi, 10000);
+        if (err) {
+            fprintf(stderr, "watermarks %s[%s]: %s\n", argv[3], argv[4], rd_kafka_err2str(err));
+            rc = 1;
+        } else {
+            printf("%" PRId64 " %" PRId64 "\n", lo, hi);
         }
     } else if (!strcmp(argv[2], "partitions") && argc == 4) {
         int n = partition_count(argv[3], e, sizeof(e));

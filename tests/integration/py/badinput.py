@@ -272,12 +272,28 @@ def _():
     return r[2] in (2, 87), f"batch with cut records (batchLength adjusted, CRC stale): error code {r[2]}, expected 2 or 87"
 
 
+@case("produce_garbage_gzip_payload")
+def _():
+    r, why = produce(record_batch([b"gz"], codec=1, raw_records=b"\x1f\x8b not really gzip at all" * 3))
+    if r is None:
+        return False, why
+    return r[2] in (2, 87), f"gzip batch whose payload does not decompress (valid CRC): error code {r[2]}, expected 2 or 87"
+
+
 @case("produce_good_batch_after_bad")
 def _():
     r, why = produce(record_batch([b"good-2"]))
     if r is None:
         return False, why
     return r[2] == 0 and r[3] == 1, f"error code {r[2]}, base offset {r[3]} (expected 0 and 1: rejected batches must not take offsets)"
+
+
+@case("produce_gzip_batch")
+def _():
+    r, why = produce(record_batch([b"gzip-3", b"gzip-4"], codec=1))
+    if r is None:
+        return False, why
+    return r[2] == 0 and r[3] == 2, f"error code {r[2]}, base offset {r[3]} (expected 0 and 2)"
 
 
 @case("pipelined_requests_in_order")

@@ -7,6 +7,7 @@ or not. Also usable from the shell:
   kproto.py apiversions PORT     print the ApiVersions v0 keys as "key min max" lines
   kproto.py has-api PORT KEY     exit 0 if the broker advertises api KEY
 """
+import gzip
 import socket
 import struct
 import sys
@@ -71,12 +72,17 @@ def record(value: bytes, key=None) -> bytes:
     return zigzag_varint(len(body)) + body
 
 
-def record_batch(values, magic=2, corrupt_crc=False, records_count=None, length_delta=0):
-    """A RecordBatch v2 holding `values` (bytes), uncompressed, non-idempotent."""
+def record_batch(values, magic=2, corrupt_crc=False, records_count=None, length_delta=0, codec=0, raw_records=None):
+    """A RecordBatch v2 holding `values` (bytes), non-idempotent. codec 1 = gzip
+    (the records section compressed); raw_records replaces that section."""
     recs = b"".join(record(v) for v in values)
+    if codec == 1:
+        recs = gzip.compress(recs)
+    if raw_records is not None:
+        recs = raw_records
     now = int(time.time() * 1000)
     n = len(values)
-    after_crc = struct.pack(">hiqqqhii", 0, n - 1, now, now, -1, -1, -1,
+    after_crc = struct.pack(">hiqqqhii", codec, n - 1, now, now, -1, -1, -1,
                             n if records_count is None else records_count) + recs
     crc = crc32c(after_crc)
     if corrupt_crc:
