@@ -20,9 +20,6 @@
 #include "broker/handler.h"
 
 #include "base/log.h"
-#include "proto/records.h"
-
-#include <unistd.h>
 
 #include <string.h>
 
@@ -43,25 +40,6 @@ static void release_slices(bs_FetchResponse_t *rs)
                 r->release(r->ctx);
             r->has_file = 0;
         }
-}
-
-/* Cuts a slice of whole batches so that it ends before offset limit (the
- * last stable offset for read_committed). Returns the new length. */
-static int64_t trim_to_offset(bs_plog_slice_t *sl, int64_t limit)
-{
-    int64_t pos = 0;
-    while (pos + BS_BATCH_HDR_SIZE <= sl->len) {
-        uint8_t hb[BS_BATCH_HDR_SIZE];
-        bs_batch_hdr_t h;
-        if (pread(sl->fd, hb, sizeof(hb), sl->file_off + pos) != (ssize_t)sizeof(hb) ||
-            bs_batch_hdr_parse(hb, sizeof(hb), &h) < 0)
-            break;
-        if (h.BaseOffset + h.LastOffsetDelta >= limit)
-            break;
-        pos += (int64_t)h.BatchLength + BS_BATCH_LOG_OVERHEAD;
-    }
-    sl->len = pos;
-    return pos;
 }
 
 /* Builds the response; returns the number of record bytes in it. */
@@ -131,17 +109,15 @@ static int64_t fetch_build(bs_req_t *req, bs_FetchRequest_t *rq, bs_FetchRespons
                 room = 1; /* KIP-74: the first data always gets one whole batch */
             }
             bs_plog_slice_t sl;
-            bs_err_t err = bs_plog_read(log, fp->FetchOffset, room, &sl);
+            /* read_committed stops before the last stable offset */
+            bs_err_t err = limit < hwm ? bs_plog_read_bounded(log, fp->FetchOffset, room, limit, &sl)
+                                       : bs_plog_read(log, fp->FetchOffset, room, &sl);
             if (err != BS_ERR_NONE) {
                 pd->ErrorCode = (int16_t)(err >= 0 ? err : BS_ERR_KAFKA_STORAGE_ERROR);
                 continue;
             }
             if (total > 0 && sl.len > room) {
                 sl.release(sl.ctx); /* would exceed MaxBytes: next fetch */
-                continue;
-            }
-            if (sl.len > 0 && limit < hwm && trim_to_offset(&sl, limit) == 0) {
-                sl.release(sl.ctx); /* only uncommitted data: nothing stable yet */
                 continue;
             }
             if (rq->IsolationLevel == 1 && sl.len > 0) {
