@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# librdkafka Admin API on groups: list (with a state filter), describe and
+# delete groups; list, alter and delete consumer group offsets.
+. "$(dirname "$0")/../lib.sh"
+itest_init
+if ! broker_start --override group.initial.rebalance.delay.ms=100; then
+    fail group_admin "$BROKER_START_ERR"
+    exit 1
+fi
+t "$ITEST_BIN/group_admin" "$BOOTSTRAP" || [ $? = 1 ] || fail group_admin "group_admin exited abnormally"
+broker_alive group_admin.broker_survived && pass group_admin.broker_survived
