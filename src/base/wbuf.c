@@ -95,7 +95,8 @@ int bs_wbuf_flatten(const bs_wbuf_t *w, uint8_t *out)
     size_t pos = 0;
     for (int i = 0; i < w->nspl; i++) {
         const bs_wsplice_t *s = &w->spl[i];
-        memcpy(out, w->data + pos, s->at - pos);
+        if (s->at > pos)
+            memcpy(out, w->data + pos, s->at - pos);
         out += s->at - pos;
         pos = s->at;
         int64_t done = 0;
@@ -107,6 +108,7 @@ int bs_wbuf_flatten(const bs_wbuf_t *w, uint8_t *out)
         }
         out += s->len;
     }
-    memcpy(out, w->data + pos, w->len - pos);
+    if (w->len > pos)
+        memcpy(out, w->data + pos, w->len - pos);
     return 0;
 }

@@ -41,7 +41,11 @@ bs_err_t bs_handle_delete_groups(bs_req_t *req);
 bs_err_t bs_handle_offset_delete(bs_req_t *req);
 
 const bs_handler_t bs_handlers[] = {
-    [0] = {3, 10, bs_handle_produce},
+    /* Produce from v0: librdkafka 2.0.2 enables gzip/snappy/lz4 only when the
+     * broker's Produce range includes v0 (its feature table); clients still
+     * pick v3+ (v7 for librdkafka/kafkajs), and a MessageSet v0/v1 sent at an
+     * old version is refused with UNSUPPORTED_FOR_MESSAGE_FORMAT. */
+    [0] = {0, 10, bs_handle_produce},
     [1] = {4, 12, bs_handle_fetch},
     [2] = {1, 7, bs_handle_list_offsets},
     [3] = {0, 12, bs_handle_metadata},

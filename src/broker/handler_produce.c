@@ -17,6 +17,7 @@
 #include "broker/txn.h"
 #include "proto/records.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct bs_produce_wait_s {
@@ -27,6 +28,56 @@ struct bs_produce_wait_s {
     int64_t *need; /* durable end offset required per partition */
     bs_produce_wait_t *next;
 };
+
+/* Kafka decompresses every compressed batch on produce to validate its
+ * records; so do we, so a batch whose payload does not decompress (or whose
+ * records do not match its header) is refused instead of stored. */
+static bs_err_t validate_compressed(const uint8_t *p, size_t len, int32_t max_bytes, char *emsg,
+                                    size_t elen)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        bs_batch_hdr_t h;
+        int64_t bsize = bs_batch_size(p + pos, len - pos);
+        if (bsize <= 0 || bs_batch_hdr_parse(p + pos, len - pos, &h) < 0)
+            break; /* already checked by bs_records_validate */
+        if ((h.Attributes & BS_BATCH_ATTR_CODEC_MASK) != BS_CODEC_NONE) {
+            uint8_t *out = NULL;
+            size_t outlen = 0;
+            char err[200];
+            bs_record_iter_t it;
+            bs_rec_t r;
+            int k;
+            /* a batch may not expand to more than its limit allows (zip bombs) */
+            size_t cap = (size_t)max_bytes * 16 < BS_BATCH_MAX_DECOMPRESSED
+                             ? (size_t)max_bytes * 16
+                             : BS_BATCH_MAX_DECOMPRESSED;
+            if (bs_batch_decompress_max(p + pos, (size_t)bsize, cap, &out, &outlen, err,
+                                        sizeof(err)) < 0) {
+                snprintf(emsg, elen, "compressed batch at offset delta %zu: %s", pos, err);
+                return BS_ERR_CORRUPT_MESSAGE;
+            }
+            bs_record_iter_init(&it, out, outlen, h.RecordsCount);
+            int32_t prev = -1;
+            while ((k = bs_record_iter_next(&it, &r, err, sizeof(err))) == 1) {
+                /* inner offsets must increase within the batch's range */
+                if (r.offset_delta <= prev || r.offset_delta > h.LastOffsetDelta) {
+                    snprintf(err, sizeof(err), "record offset delta %d out of order", r.offset_delta);
+                    k = -1;
+                    break;
+                }
+                prev = r.offset_delta;
+            }
+            free(out);
+            if (k < 0) {
+                snprintf(emsg, elen, "compressed batch records: %s", err);
+                return BS_ERR_INVALID_RECORD;
+            }
+        }
+        pos += (size_t)bsize;
+    }
+    return BS_ERR_NONE;
+}
 
 static void produce_partition(bs_req_t *req, bs_topic_t *t,
                               bs_ProduceRequest_PartitionProduceData_t *pd,
@@ -55,6 +106,9 @@ static void produce_partition(bs_req_t *req, bs_topic_t *t,
     }
     bs_err_t err = bs_records_validate(pd->Records.ptr, (size_t)pd->Records.len,
                                        t->cfg.max_message_bytes, &info, emsg, sizeof(emsg));
+    if (err == BS_ERR_NONE)
+        err = validate_compressed(pd->Records.ptr, (size_t)pd->Records.len,
+                                  t->cfg.max_message_bytes, emsg, sizeof(emsg));
     if (err == BS_ERR_NONE && info.IsControl) {
         err = BS_ERR_INVALID_RECORD;
         snprintf(emsg, sizeof(emsg), "clients may not write control batches");

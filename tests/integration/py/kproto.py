@@ -65,8 +65,8 @@ def request(api_key, api_version, corr, body=b"", client_id="kproto", flexible=F
     return struct.pack(">i", len(payload)) + payload
 
 
-def record(value: bytes, key=None) -> bytes:
-    body = b"\x00" + zigzag_varint(0) + zigzag_varint(0)
+def record(value: bytes, key=None, offset_delta=0) -> bytes:
+    body = b"\x00" + zigzag_varint(0) + zigzag_varint(offset_delta)
     body += zigzag_varint(-1) if key is None else zigzag_varint(len(key)) + key
     body += zigzag_varint(len(value)) + value + zigzag_varint(0)
     return zigzag_varint(len(body)) + body
@@ -75,7 +75,7 @@ def record(value: bytes, key=None) -> bytes:
 def record_batch(values, magic=2, corrupt_crc=False, records_count=None, length_delta=0, codec=0, raw_records=None):
     """A RecordBatch v2 holding `values` (bytes), non-idempotent. codec 1 = gzip
     (the records section compressed); raw_records replaces that section."""
-    recs = b"".join(record(v) for v in values)
+    recs = b"".join(record(v, offset_delta=i) for i, v in enumerate(values))
     if codec == 1:
         recs = gzip.compress(recs)
     if raw_records is not None:
