@@ -31,7 +31,7 @@ VMAX = 0x7FFF
 
 # Basin's advertised version ranges (ApiVersions). key: (min, max)
 ADVERTISED = {
-    0: (3, 10),    # Produce
+    0: (0, 10),    # Produce (v0 advertised for librdkafka 2.0.2 feature detection; see dispatch.c)
     1: (4, 12),    # Fetch
     2: (1, 7),     # ListOffsets
     3: (0, 12),    # Metadata

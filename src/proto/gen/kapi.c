@@ -6,7 +6,7 @@
 #include "proto/codec.h"
 
 const bs_kapi_t bs_kapi_table[] = {
-    {0, "Produce", 0, 11, 9, 3, 10},
+    {0, "Produce", 0, 11, 9, 0, 10},
     {1, "Fetch", 0, 17, 12, 4, 12},
     {2, "ListOffsets", 0, 10, 6, 1, 7},
     {3, "Metadata", 0, 12, 9, 0, 12},
