@@ -9,6 +9,7 @@
  *   admin BOOTSTRAP partitions TOPIC        print the partition count from Metadata
  *   admin BOOTSTRAP delete-records TOPIC PARTITION OFFSET   print the new low watermark
  *   admin BOOTSTRAP watermarks TOPIC PARTITION              print "low high"
+ *   admin BOOTSTRAP delete-topic TOPIC
  *
  * Suite checks (PASS/FAIL rdkafka.admin.<step>): CreateTopics (configs,
  * already exists, bad replication factor, invalid config, validate_only,
@@ -611,7 +612,10 @@ int main(int argc, char **argv) {
         itest_die("usage: admin BOOTSTRAP suite|create|config|partitions ...");
     bootstrap = argv[1];
     rd_kafka_conf_t *conf = itest_conf(bootstrap);
-    rk = itest_new(RD_KAFKA_PRODUCER, conf);
+    /* A consumer handle: its Metadata requests never auto-create topics
+     * (librdkafka 2.0.2 producers always ask for auto-creation). */
+    itest_set(conf, "allow.auto.create.topics", "false");
+    rk = itest_new(RD_KAFKA_CONSUMER, conf);
     char e[1024];
     int rc = 0;
     if (!strcmp(argv[2], "suite")) {
@@ -653,6 +657,11 @@ int main(int argc, char **argv) {
             rc = 1;
         } else {
             printf("%" PRId64 "\n", low);
+        }
+    } else if (!strcmp(argv[2], "delete-topic") && argc == 4) {
+        if (delete_topic(argv[3], e, sizeof(e))) {
+            fprintf(stderr, "%s\n", e);
+            rc = 1;
         }
     } else if (!strcmp(argv[2], "watermarks") && argc == 5) {
         int64_t lo = -1, hi = -1;
