@@ -172,3 +172,9 @@ broker_alive() {
 t() {
     timeout -k 5 "${T_LIMIT:-60}" "$@"
 }
+
+# broker_has_api KEY — true if the running broker advertises API KEY in
+# ApiVersions (e.g. 11 = JoinGroup): tests of later features SKIP otherwise.
+broker_has_api() {
+    timeout 10 python3 "$ITEST_DIR/py/kproto.py" has-api "$BROKER_PORT" "$1" 2>/dev/null
+}
