@@ -27,8 +27,8 @@ assert len(t) == 1, "kc-meta missing"
 ps = t[0]["partitions"]
 assert len(ps) == 3, f"{len(ps)} partitions, expected 3"
 for p in ps:
-    assert p["leader"] == b[0]["id"], f"partition {p[\"partition\"]} leader {p[\"leader\"]}"
-assert b[0]["name"].endswith(":'"$BROKER_PORT"'"), f"broker advertised as {b[0][\"name\"]}"
+    assert p["leader"] == b[0]["id"], "partition %s leader %s" % (p["partition"], p["leader"])
+assert b[0]["name"].endswith(":'"$BROKER_PORT"'"), "broker advertised as %s" % b[0]["name"]
 ' 2>&1) && pass kcat.metadata_json || fail kcat.metadata_json "$(echo "$why" | tail -n 1) in: $(echo "$out" | head -c 300)"
     out=$(t "${K[@]}" -L 2>&1)
     if echo "$out" | grep -q " 1 brokers:" && echo "$out" | grep -q 'topic "kc-meta" with 3 partitions'; then
