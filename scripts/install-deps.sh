@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS_BUILD="build-essential make pkg-config python3 zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev"
-PKGS_TEST="libcmocka-dev librdkafka-dev kcat clang libclang-rt-14-dev llvm nodejs npm procps iproute2 curl"
+PKGS_BUILD="build-essential make pkg-config python3 zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev librdkafka-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libavro-dev"
+PKGS_TEST="libcmocka-dev kcat clang libclang-rt-14-dev llvm nodejs npm procps iproute2 curl nginx-light wrk"
 
 want="$PKGS_BUILD"
 if [ "${1:-}" = "--test" ]; then want="$want $PKGS_TEST"; fi
