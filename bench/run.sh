@@ -10,7 +10,7 @@
 # usage: bench/run.sh            (writes bench/RESULTS.md)
 # env:   BASIN_BIN (default build/basin), BENCH_RUNS (5), BENCH_N100
 #        (4000000 messages of 100 B), BENCH_N1K (500000 of 1 KB),
-#        BENCH_OUT (default bench/RESULTS.md)
+#        BENCH_OUT (default bench/RESULTS.md), BENCH_COMMIT (label for the broker build)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -116,13 +116,15 @@ for size in 100 1024; do
         for acks in 1 all; do
             key=produce.${size}B.p$parts.acks$acks
             say "$key ($count messages)"
-            rm -rf "$TMP/data"
-            broker_up "$TMP/data"
             for r in $(seq 1 "$RUNS"); do
                 run_produce mock "$key" $size "$count" $parts $acks
+                # A fresh broker and data dir per run: otherwise the dirty
+                # page cache of earlier runs (GBs) throttles later ones.
+                rm -rf "$TMP/data"
+                broker_up "$TMP/data"
                 run_produce basin "$key" $size "$count" $parts $acks
+                broker_down
             done
-            broker_down
         done
     done
 done
@@ -131,12 +133,12 @@ done
 for parts in 1 6; do
     key=produce_fsync.100B.p$parts.acksall
     say "$key (log.flush.on.ack=true)"
-    rm -rf "$TMP/data"
-    broker_up "$TMP/data" --override log.flush.on.ack=true
     for r in $(seq 1 "$RUNS"); do
+        rm -rf "$TMP/data"
+        broker_up "$TMP/data" --override log.flush.on.ack=true
         run_produce basin "$key" 100 "$N100" $parts all
+        broker_down
     done
-    broker_down
 done
 
 # 3. Latency at 100K msgs/s (linger.ms=0), acks=all and acks=1.
@@ -214,10 +216,10 @@ record recovery_1GiB.metadata_ms basin "$(field metadata_ms "$line")"
 broker_down
 
 say "writing $OUT"
-python3 - "$RES" "$OUT" "$RUNS" "$BASIN_BIN" "$N100" "$N1K" <<'EOF'
+python3 - "$RES" "$OUT" "$RUNS" "$BASIN_BIN" "$N100" "$N1K" "${BENCH_COMMIT:-$(git rev-parse --short HEAD)}" <<'EOF'
 import collections, datetime, os, platform, statistics, subprocess, sys
 
-res, out, runs, binpath, n100, n1k = sys.argv[1:7]
+res, out, runs, binpath, n100, n1k, commit = sys.argv[1:8]
 vals = collections.defaultdict(list)
 for line in open(res):
     k, s, v = line.split()
@@ -238,12 +240,6 @@ def mem():
         if l.startswith("MemTotal"):
             return f"{int(l.split()[1]) / 1048576:.1f} GiB"
 
-def git_rev():
-    try:
-        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
-    except Exception:
-        return "?"
-
 def f(x, unit=""):
     if x is None:
         return "n/a"
@@ -255,10 +251,11 @@ L = []
 L.append("# Basin benchmark results\n")
 L.append(f"- date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}")
 L.append(f"- machine: {os.cpu_count()} CPUs ({cpu()}), {mem()} RAM; Linux {platform.release()}")
-L.append(f"- broker: `{os.path.relpath(binpath)}` at commit {git_rev()}; client: librdkafka {subprocess.run(['pkg-config', '--modversion', 'rdkafka'], capture_output=True, text=True).stdout.strip() or '2.0.2'}")
+L.append(f"- broker: `{binpath}` built from commit {commit}; client: librdkafka {subprocess.run(['pkg-config', '--modversion', 'rdkafka'], capture_output=True, text=True).stdout.strip() or '2.0.2'}")
 L.append(f"- method: `bench/run.sh`, {runs} runs per figure, medians; Basin and librdkafka's in-process mock broker "
          "alternate run by run; producer linger.ms=5, batch.size=1000000, batch.num.messages=100000 "
-         f"(bench/kbench.c); {n100} messages of 100 B, {n1k} of 1 KB per run")
+         f"(bench/kbench.c); {n100} messages of 100 B, {n1k} of 1 KB per run, each Basin run on a fresh "
+         "broker and data dir. The machine is shared with other engineers' builds: expect ±20% noise.")
 L.append("")
 L.append("## Produce throughput (msgs/s, median)\n")
 L.append("| size | partitions | acks | Basin msgs/s | Basin MB/s | mock msgs/s | Basin/mock |")
