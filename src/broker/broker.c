@@ -9,6 +9,7 @@
  * clean-shutdown marker so the next start skips recovery.
  */
 #include "broker/broker.h"
+#include "broker/cleaner.h"
 #include "broker/group.h"
 #include "broker/txn.h"
 
@@ -210,6 +211,23 @@ static void retention_cb(bs_loop_t *loop, bs_timer_t *t)
     bs_loop_timer_arm(loop, t, b->cfg->log_retention_check_interval_ms);
 }
 
+/* log.flush.interval.ms: hands every partition with unsynced data to the
+ * fsync worker (the loop thread never blocks on fsync). Armed only when the
+ * interval is set (Kafka's default is never). */
+static void flush_cb(bs_loop_t *loop, bs_timer_t *t)
+{
+    bs_broker_t *b = t->ctx;
+    size_t it = 0;
+    const bs_hmap_ent_t *e;
+    while (bs_hmap_next(&b->topics, &it, &e)) {
+        bs_topic_t *tp = e->val;
+        for (int i = 0; i < tp->npart; i++)
+            if (bs_plog_durable_offset(tp->parts[i]->log) < bs_plog_end_offset(tp->parts[i]->log))
+                bs_sync_enqueue(b, tp->parts[i]);
+    }
+    bs_loop_timer_arm(loop, t, b->cfg->log_flush_interval_ms);
+}
+
 static void txn_timer_cb(bs_loop_t *loop, bs_timer_t *t)
 {
     bs_broker_t *b = t->ctx;
@@ -310,8 +328,13 @@ int bs_broker_main(int argc, char **argv)
         goto shutdown;
     bs_timer_init(&b->retention_timer, retention_cb, b);
     bs_loop_timer_arm(b->loop, &b->retention_timer, cfg.log_retention_check_interval_ms);
+    bs_timer_init(&b->flush_timer, flush_cb, b);
+    if (cfg.log_flush_interval_ms > 0 && cfg.log_flush_interval_ms < INT64_MAX / 2)
+        bs_loop_timer_arm(b->loop, &b->flush_timer, cfg.log_flush_interval_ms);
     bs_timer_init(&b->txn_timer, txn_timer_cb, b);
     bs_loop_timer_arm(b->loop, &b->txn_timer, 1000);
+    if (bs_cleaner_start(b) < 0)
+        goto shutdown;
 
     bs_log_info("broker", "started in %lld ms: %zu topics, cluster.id %s",
                 (long long)(bs_mono_ms() - t0), bs_hmap_count(&b->topics), b->cluster_id);
@@ -322,6 +345,7 @@ shutdown:
     bs_server_close_all(b);
     bs_group_shutdown(b);
     bs_txn_shutdown(b);
+    bs_cleaner_stop(b);
     bs_sync_stop(b);
     bs_topics_close_all(b);
     if (rc == 0) {

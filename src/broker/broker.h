@@ -128,6 +128,8 @@ void bs_sync_enqueue(bs_broker_t *b, bs_partition_t *p);
 void bs_sync_forget(bs_broker_t *b, bs_partition_t *p);
 void bs_produce_sync_done(bs_broker_t *b);
 void bs_produce_abort_conn(bs_broker_t *b, bs_conn_t *c);
+/* A partition is being deleted: parked produce requests stop waiting on it. */
+void bs_produce_forget_partition(bs_broker_t *b, bs_partition_t *p);
 
 /* ---- the broker ---- */
 

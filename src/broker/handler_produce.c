@@ -265,7 +265,7 @@ void bs_produce_sync_done(bs_broker_t *b)
         bs_produce_wait_t *w = *pp;
         bool done = true;
         for (int i = 0; i < w->n && done; i++)
-            done = bs_plog_durable_offset(w->parts[i]->log) >= w->need[i];
+            done = !w->parts[i] || bs_plog_durable_offset(w->parts[i]->log) >= w->need[i];
         if (!done) {
             pp = &w->next;
             continue;
@@ -277,6 +277,15 @@ void bs_produce_sync_done(bs_broker_t *b)
         /* bs_req_complete may have parked new waits at the head; restart */
         pp = &b->produce_waits;
     }
+}
+
+void bs_produce_forget_partition(bs_broker_t *b, bs_partition_t *p)
+{
+    /* the partition is being deleted: nothing more to wait for there */
+    for (bs_produce_wait_t *w = b->produce_waits; w; w = w->next)
+        for (int i = 0; i < w->n; i++)
+            if (w->parts[i] == p)
+                w->parts[i] = NULL;
 }
 
 void bs_produce_abort_conn(bs_broker_t *b, bs_conn_t *c)

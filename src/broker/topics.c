@@ -13,6 +13,7 @@
  * are removed when a topic of the same name is created again.
  */
 #include "broker/broker.h"
+#include "broker/cleaner.h"
 
 #include "base/log.h"
 
@@ -123,6 +124,11 @@ void bs_topics_plog_config(const bs_broker_config_t *bc, const bs_topic_config_t
     pc->index_interval_bytes = tc->index_interval_bytes;
     pc->segment_index_bytes = tc->segment_index_bytes;
     pc->file_delete_delay_ms = tc->file_delete_delay_ms;
+    pc->compact = tc->cleanup_compact;
+    pc->delete_retention_ms = tc->delete_retention_ms;
+    pc->min_compaction_lag_ms = tc->min_compaction_lag_ms;
+    pc->max_compaction_lag_ms = tc->max_compaction_lag_ms;
+    pc->min_cleanable_dirty_ratio = tc->min_cleanable_dirty_ratio;
     (void)bc;
 }
 
@@ -396,6 +402,8 @@ bs_err_t bs_topics_delete(bs_broker_t *b, bs_topic_t *t)
     bs_hmap_del(&b->topics, t->name, strlen(t->name));
     for (int i = 0; i < t->npart; i++) {
         bs_sync_forget(b, t->parts[i]);
+        bs_produce_forget_partition(b, t->parts[i]);
+        bs_cleaner_forget(b, t->parts[i]);
         bs_plog_delete(t->parts[i]->log);
     }
     bs_log_info("topics", "deleted topic %s", t->name);
