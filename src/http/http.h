@@ -1,0 +1,158 @@
+/*
+ * http.h — Basin's shared HTTP+JSON server layer (Schema Registry 8081,
+ * REST Proxy 8082, Connect 8083), built on libmicrohttpd.
+ *
+ * A service declares a route table and the media types it produces and
+ * consumes; the layer binds the listeners, matches routes ("literal segments
+ * win over {params}"), URL-decodes route parameters and query values, does
+ * content negotiation (Accept with q values, Content-Type of bodies), collects
+ * the body up to max_body, and answers every failure it detects itself with a
+ * JSON body {"error_code":N,"message":"..."}:
+ *
+ *   unknown path -> 404, known path wrong method -> 405, Accept matching none
+ *   of `produces` -> 406, POST/PUT with a Content-Type not in `consumes` ->
+ *   415, body > max_body -> 413, bad %-escape in path or query -> 400.
+ *   (HTTP syntax errors detected inside libmicrohttpd itself are answered by
+ *   libmicrohttpd with its own non-JSON 400 page.)
+ *
+ * Ownership and threads:
+ *  - The route table, media table and consumes list passed to
+ *    bs_http_server_start() must outlive the server (they are not copied).
+ *  - A bs_http_req_t is owned by the layer. It is valid from the handler call
+ *    until the handler's (single) reply; after replying, do not touch it.
+ *  - Every request gets exactly one reply. The reply may be sent from the
+ *    handler itself, or later from ANY thread (asynchronous reply: the
+ *    connection is suspended until then). All accessors may be called from
+ *    whichever thread owns the request until it replies.
+ *  - Handlers run on the server's I/O threads: they must not block (hand slow
+ *    work to another thread and reply from there).
+ *  - bs_http_server_stop() must be called only after every request handed to
+ *    another thread has been replied to.
+ *
+ * Forwarding to another instance (follower -> leader) is provided by
+ * bs_http_forward() below (synchronous, libcurl; call it from a worker
+ * thread, not from a handler).
+ */
+#ifndef BS_HTTP_H
+#define BS_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bs_http_server_s bs_http_server_t;
+typedef struct bs_http_req_s bs_http_req_t; /* opaque; valid until replied */
+
+typedef void (*bs_http_handler_fn)(bs_http_req_t *req, void *ctx);
+
+typedef struct bs_http_route_s {
+    const char *method;  /* "GET", "POST", "PUT", "DELETE" */
+    const char *pattern; /* "/subjects/{subject}/versions/{version}": {name}
+                            matches one URL-decoded, non-empty path segment; a
+                            trailing "/" on the request is tolerated */
+    bs_http_handler_fn fn;
+} bs_http_route_t;
+
+/* A media type this service produces, with its server-side quality qs
+ * (0 < qs <= 1). The chosen type maximises q(Accept) * qs; ties go to the
+ * earlier entry. E.g. {"application/vnd.schemaregistry.v1+json", 1.0},
+ * {"application/vnd.schemaregistry+json", 0.9}, {"application/json", 0.5}. */
+typedef struct bs_http_media_s {
+    const char *type;
+    double qs;
+} bs_http_media_t;
+
+typedef struct bs_http_config_s {
+    const char *listeners;           /* "http://0.0.0.0:8081" — comma-separated list;
+                                        empty host = all IPv4 addresses; "[::]" IPv6;
+                                        port 0 = ephemeral (see bs_http_server_port) */
+    int threads;                     /* I/O threads per listener; <= 0 means 2 */
+    const bs_http_media_t *produces; /* at least one entry */
+    int nproduces;
+    const char *const *consumes; /* request Content-Types accepted for bodies
+                                    (parameters such as charset ignored);
+                                    "application/octet-stream" in the list is
+                                    accepted (treated as JSON); nconsumes == 0
+                                    accepts any; a missing Content-Type is
+                                    always accepted as JSON */
+    int nconsumes;
+    size_t max_body;          /* 0 means 16 MiB */
+    const char *service_name; /* for log lines, e.g. "schema-registry" */
+} bs_http_config_t;
+
+/* Binds every listener and starts serving, or returns NULL with a message in
+ * err naming the failing listener. Logs "<service> listening on
+ * http://host:port" per listener with the actual port. */
+bs_http_server_t *bs_http_server_start(const bs_http_config_t *cfg, const bs_http_route_t *routes,
+                                       int nroutes, void *ctx, char *err, size_t errlen);
+/* Stops accepting, closes connections, frees the server. NULL is a no-op. */
+void bs_http_server_stop(bs_http_server_t *s);
+/* Actual port of listener i (0-based, in config order); -1 if no such. */
+int bs_http_server_port(bs_http_server_t *s, int i);
+
+/* ---- request accessors (valid until the request is replied to) ---- */
+
+const char *bs_http_method(bs_http_req_t *req);
+/* Path as received (still %-encoded, without the query string). */
+const char *bs_http_path(bs_http_req_t *req);
+/* URL-decoded value of route parameter {name}; NULL if the route has none. */
+const char *bs_http_param(bs_http_req_t *req, const char *name);
+/* URL-decoded ('+' = space) value of the first query parameter `name`; ""
+ * for "?name" without "="; NULL if absent. */
+const char *bs_http_query(bs_http_req_t *req, const char *name);
+/* "true" (case-insensitive) = true; absent or anything else = false. */
+bool bs_http_query_bool(bs_http_req_t *req, const char *name);
+/* Request header (case-insensitive name); NULL if absent. */
+const char *bs_http_header(bs_http_req_t *req, const char *name);
+/* Request body (not NUL-terminated... but a NUL is stored after it, so it can
+ * be handed to string parsers); *len = 0 and a pointer to "" if none. */
+const uint8_t *bs_http_body(bs_http_req_t *req, size_t *len);
+/* Parses the body as JSON (json_loadb). Returns a new reference, or NULL
+ * with jerr filled (jerr may be NULL). */
+json_t *bs_http_body_json(bs_http_req_t *req, json_error_t *jerr);
+/* The negotiated response media type (one of cfg->produces[].type). */
+const char *bs_http_media(bs_http_req_t *req);
+
+/* ---- replies: exactly one per request, from any thread ---- */
+
+/* content_type NULL = the negotiated media type. body is copied. */
+void bs_http_reply(bs_http_req_t *req, int status, const char *content_type, const void *body,
+                   size_t len);
+/* Same plus extra response headers: headers is a NULL-terminated list of
+ * name, value, name, value, ... (may be NULL). */
+void bs_http_reply_ex(bs_http_req_t *req, int status, const char *content_type, const void *body,
+                      size_t len, const char *const *headers);
+/* Compact JSON encoding; takes (steals) the reference to body. body NULL
+ * sends an empty body. */
+void bs_http_reply_json(bs_http_req_t *req, int status, json_t *body);
+/* Body {"error_code":error_code,"message":"<formatted>"}. */
+void bs_http_reply_error(bs_http_req_t *req, int status, int error_code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- forwarding (follower -> leader) ---- */
+
+/* Sends req's method, path, query, body, Content-Type and Accept to
+ * base_url (e.g. "http://leader:8081") and replies to req with the
+ * upstream's status, Content-Type and body. Synchronous (libcurl, timeout
+ * timeout_ms, <= 0 means 30 s): call it from a worker thread. On a transport
+ * failure it does NOT reply and returns -1 with a message in err, so the
+ * caller can choose the error; returns 0 once req has been replied to. */
+int bs_http_forward(const char *base_url, bs_http_req_t *req, long timeout_ms, char *err,
+                    size_t errlen);
+
+/* ---- pure helpers (exposed for tests, fuzzing and other modules) ---- */
+
+/* Decodes %XX escapes of src[0..len) into dst (capacity >= len + 1), NUL
+ * terminated; plus_is_space turns '+' into ' ' (query strings). Returns the
+ * decoded length, or -1 on a malformed escape or a decoded NUL byte. */
+long bs_http_url_decode(const char *src, size_t len, char *dst, bool plus_is_space);
+
+/* Chooses among produces[0..n) for the Accept header value (NULL or "" =
+ * anything). Returns the index, or -1 if nothing acceptable (406). */
+int bs_http_negotiate(const char *accept, const bs_http_media_t *produces, int n);
+
+/* true if the Content-Type header value (NULL = absent) is acceptable. */
+bool bs_http_content_type_ok(const char *content_type, const char *const *consumes, int n);
+
+#endif
