@@ -69,9 +69,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define COMP "plog"
+#define COMP       "plog"
 #define START_FILE "log-start-offset"
-#define SCAN_BUF (4u << 20)
+#define CLEAN_FILE "cleaner-offset-checkpoint"
+#define SCAN_BUF   (4u << 20)
 
 static void pl_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -89,7 +90,10 @@ static inline uint32_t pl_rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline uint64_t pl_rd64(const uint8_t *p) { return (uint64_t)pl_rd32(p) << 32 | pl_rd32(p + 4); }
+static inline uint64_t pl_rd64(const uint8_t *p)
+{
+    return (uint64_t)pl_rd32(p) << 32 | pl_rd32(p + 4);
+}
 static inline void pl_wr32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);
@@ -121,6 +125,11 @@ void bs_plog_config_default(bs_plog_config_t *c)
     c->index_interval_bytes = 4096;
     c->segment_index_bytes = 10485760;
     c->file_delete_delay_ms = 60000;
+    c->compact = 0;
+    c->delete_retention_ms = 86400000;
+    c->min_compaction_lag_ms = 0;
+    c->max_compaction_lag_ms = INT64_MAX;
+    c->min_cleanable_dirty_ratio = 0.5;
 }
 
 /* ---- segments ------------------------------------------------------------ */
@@ -168,7 +177,10 @@ static void seg_free(bs_plog_seg_t *s)
     free(s);
 }
 
-static void seg_keep(bs_plog_seg_t *s) { atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed); }
+static void seg_keep(bs_plog_seg_t *s)
+{
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+}
 
 static void seg_unref(bs_plog_seg_t *s)
 {
@@ -206,8 +218,8 @@ static int seg_map(bs_plog_t *l, bs_plog_seg_t *s, int active)
             s->idx_map = NULL;
             return -1;
         }
-        s->tidx_map = mmap(NULL, (size_t)s->tidx_cap * BS_PLOG_TIDX_ENTRY,
-                           PROT_READ | PROT_WRITE, MAP_SHARED, s->tidx_fd, 0);
+        s->tidx_map = mmap(NULL, (size_t)s->tidx_cap * BS_PLOG_TIDX_ENTRY, PROT_READ | PROT_WRITE,
+                           MAP_SHARED, s->tidx_fd, 0);
         if (s->tidx_map == MAP_FAILED) {
             s->tidx_map = NULL;
             return -1;
@@ -217,8 +229,8 @@ static int seg_map(bs_plog_t *l, bs_plog_seg_t *s, int active)
     s->idx_cap = s->idx_n;
     s->tidx_cap = s->tidx_n;
     if (s->idx_n) {
-        s->idx_map = mmap(NULL, (size_t)s->idx_n * BS_PLOG_IDX_ENTRY, PROT_READ, MAP_SHARED,
-                          s->idx_fd, 0);
+        s->idx_map =
+            mmap(NULL, (size_t)s->idx_n * BS_PLOG_IDX_ENTRY, PROT_READ, MAP_SHARED, s->idx_fd, 0);
         if (s->idx_map == MAP_FAILED) {
             s->idx_map = NULL;
             return -1;
@@ -420,7 +432,10 @@ static void list_delete_at(bs_plog_t *l, int i)
     seg_unref(s);
 }
 
-static inline bs_plog_seg_t *active_seg(bs_plog_t *l) { return l->segs[l->nsegs - 1]; }
+static inline bs_plog_seg_t *active_seg(bs_plog_t *l)
+{
+    return l->segs[l->nsegs - 1];
+}
 
 /* Index of the last segment with base <= offset (0 if offset is below all). */
 static int seg_find(bs_plog_t *l, int64_t offset)
@@ -575,8 +590,8 @@ static int seg_recover(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int64_
             }
         }
         const uint8_t *b = buf + (pos - win_off);
-        uint32_t crc = bs_crc32c(0, b + BS_BATCH_OFF_ATTRIBUTES,
-                                 (size_t)bsize - BS_BATCH_OFF_ATTRIBUTES);
+        uint32_t crc =
+            bs_crc32c(0, b + BS_BATCH_OFF_ATTRIBUTES, (size_t)bsize - BS_BATCH_OFF_ATTRIBUTES);
         if (crc != h.Crc) {
             snprintf(whybuf, sizeof(whybuf), "bad crc 0x%08x (computed 0x%08x)", h.Crc, crc);
             why = whybuf;
@@ -609,8 +624,8 @@ static int seg_recover(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int64_
     }
     int truncated = 0;
     if (pos < s->size) {
-        bs_log_warn(COMP, "%s: truncating at position %" PRId64 " of %" PRId64 ": %s",
-                    s->path_log, pos, s->size, why ? why : "invalid batch");
+        bs_log_warn(COMP, "%s: truncating at position %" PRId64 " of %" PRId64 ": %s", s->path_log,
+                    pos, s->size, why ? why : "invalid batch");
         if (ftruncate(s->fd, pos) < 0)
             goto done;
         s->size = pos;
@@ -717,8 +732,8 @@ static int64_t seg_scan_tail(bs_plog_seg_t *s, int64_t pos, int64_t *max_ts, int
 /* Opens one existing segment; checks its indexes, or (validate, or any
  * doubt about the indexes) validates every batch and rebuilds them. is_last:
  * it becomes the active segment. Returns 1 if truncated, 0 ok, -1 error. */
-static int seg_load(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int is_last,
-                    int validate, int64_t *end)
+static int seg_load(bs_plog_t *l, bs_plog_seg_t *s, int64_t next_base, int is_last, int validate,
+                    int64_t *end)
 {
     struct stat st;
     int ret = -1, rebuild = 0;
@@ -830,10 +845,10 @@ static int mkdirs(const char *dir)
     return ret;
 }
 
-static int64_t read_start_file(bs_plog_t *l)
+static int64_t read_num_file(bs_plog_t *l, const char *name)
 {
     char path[4096], buf[64];
-    snprintf(path, sizeof(path), "%s/%s", l->dir, START_FILE);
+    snprintf(path, sizeof(path), "%s/%s", l->dir, name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -849,10 +864,10 @@ static int64_t read_start_file(bs_plog_t *l)
     return v;
 }
 
-static int write_start_file(bs_plog_t *l, int64_t v)
+static int write_num_file(bs_plog_t *l, const char *name, int64_t v)
 {
     char path[4096], tmp[4200], buf[32];
-    snprintf(path, sizeof(path), "%s/%s", l->dir, START_FILE);
+    snprintf(path, sizeof(path), "%s/%s", l->dir, name);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     int n = snprintf(buf, sizeof(buf), "%" PRId64 "\n", v);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -864,6 +879,119 @@ static int write_start_file(bs_plog_t *l, int64_t v)
         return -1;
     fsync(l->dirfd);
     return 0;
+}
+
+/* ---- compaction swap recovery ----------------------------------------------- */
+
+static int is_seg_name(const char *n, const char *suffix)
+{
+    return strlen(n) == 20 + strlen(suffix) && strspn(n, "0123456789") == 20 &&
+           strcmp(n + 20, suffix) == 0;
+}
+
+/* Last offset in a .log file, by header scan (-1 if empty/unreadable). */
+static int64_t file_last_offset(int dirfd, const char *name)
+{
+    int64_t last = -1, pos = 0;
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    for (;;) {
+        uint8_t b[BS_BATCH_HDR_SIZE];
+        if (pread(fd, b, sizeof(b), pos) != (ssize_t)sizeof(b))
+            break;
+        bs_batch_hdr_t h;
+        bs_batch_hdr_parse(b, sizeof(b), &h);
+        if (h.Magic != 2 || h.BatchLength < BS_BATCH_HDR_SIZE - BS_BATCH_LOG_OVERHEAD)
+            break;
+        last = h.BaseOffset + h.LastOffsetDelta;
+        pos += (int64_t)h.BatchLength + BS_BATCH_LOG_OVERHEAD;
+    }
+    close(fd);
+    return last;
+}
+
+/* Runs at open, before segments are listed: removes *.cleaned (a cleaner
+ * run that never committed), completes every swap whose .log.swap exists
+ * (the commit point of bs_plog_clean_swap): segments whose base falls inside
+ * the swapped range are removed, index files without a .swap are removed
+ * (rebuilt, since they may describe the old file), the .swap files take
+ * their final names. Index .swap files without a .log.swap predate the
+ * commit point and are removed. */
+static void clean_recover(bs_plog_t *l)
+{
+    int64_t *swaps = NULL, *logs = NULL;
+    int ns = 0, nl = 0, caps = 0, capl = 0;
+    DIR *d = opendir(l->dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *n = de->d_name;
+        size_t len = strlen(n);
+        if (len > 8 && strcmp(n + len - 8, ".cleaned") == 0) {
+            bs_log_warn(COMP, "%s: discarding unfinished cleaner output %s", l->dir, n);
+            unlinkat(l->dirfd, n, 0);
+        } else if (is_seg_name(n, ".log.swap")) {
+            if (ns == caps) {
+                caps = caps ? caps * 2 : 4;
+                swaps = bs_xrealloc(swaps, sizeof(*swaps) * (size_t)caps);
+            }
+            swaps[ns++] = strtoll(n, NULL, 10);
+        } else if (is_seg_name(n, ".log")) {
+            if (nl == capl) {
+                capl = capl ? capl * 2 : 16;
+                logs = bs_xrealloc(logs, sizeof(*logs) * (size_t)capl);
+            }
+            logs[nl++] = strtoll(n, NULL, 10);
+        }
+    }
+    closedir(d);
+    static const char *const exts[] = {".index", ".timeindex"};
+    char a[64], b[64];
+    for (int i = 0; i < ns; i++) {
+        int64_t base = swaps[i];
+        snprintf(a, sizeof(a), "%020" PRId64 ".log.swap", base);
+        int64_t last = file_last_offset(l->dirfd, a);
+        for (int j = 0; j < nl; j++) {
+            if (logs[j] <= base || logs[j] > last)
+                continue;
+            bs_log_warn(COMP, "%s: removing segment %020" PRId64 " replaced by cleaned %020" PRId64,
+                        l->dir, logs[j], base);
+            const char *all[] = {".log", ".index", ".timeindex"};
+            for (int e = 0; e < 3; e++) {
+                snprintf(b, sizeof(b), "%020" PRId64 "%s", logs[j], all[e]);
+                unlinkat(l->dirfd, b, 0);
+            }
+        }
+        for (int e = 0; e < 2; e++) {
+            snprintf(a, sizeof(a), "%020" PRId64 "%s.swap", base, exts[e]);
+            snprintf(b, sizeof(b), "%020" PRId64 "%s", base, exts[e]);
+            if (renameat(l->dirfd, a, l->dirfd, b) < 0)
+                unlinkat(l->dirfd, b, 0);
+        }
+        snprintf(a, sizeof(a), "%020" PRId64 ".log.swap", base);
+        snprintf(b, sizeof(b), "%020" PRId64 ".log", base);
+        if (renameat(l->dirfd, a, l->dirfd, b) < 0)
+            bs_log_error(COMP, "%s: cannot complete the swap of %s: %s", l->dir, a,
+                         strerror(errno));
+        else
+            bs_log_warn(COMP, "%s: completed the interrupted swap of cleaned segment %020" PRId64,
+                        l->dir, base);
+    }
+    /* Index .swap files left without their .log.swap. */
+    d = opendir(l->dir);
+    while (d && (de = readdir(d))) {
+        const char *n = de->d_name;
+        if (is_seg_name(n, ".index.swap") || is_seg_name(n, ".timeindex.swap"))
+            unlinkat(l->dirfd, n, 0);
+    }
+    if (d)
+        closedir(d);
+    if (ns)
+        fsync(l->dirfd);
+    free(swaps);
+    free(logs);
 }
 
 int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, int recover,
@@ -888,6 +1016,8 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
         goto done;
     }
     l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (l->dirfd >= 0)
+        clean_recover(l); /* before listing: it renames files */
     d = opendir(dir);
     if (l->dirfd < 0 || !d) {
         pl_seterr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
@@ -928,8 +1058,8 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
         if (r == 1 && !last) {
             /* A sealed segment lost its tail: later offsets no longer
              * follow. Drop everything after it (Kafka does the same). */
-            bs_log_warn(COMP, "%s: removing %d segment(s) after the truncated %s", dir,
-                        nb - i - 1, s->path_log);
+            bs_log_warn(COMP, "%s: removing %d segment(s) after the truncated %s", dir, nb - i - 1,
+                        s->path_log);
             for (int j = i + 1; j < nb; j++) {
                 bs_plog_seg_t *t = seg_alloc(l, bases[j]);
                 unlink(t->path_log);
@@ -950,7 +1080,7 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
         }
     }
     if (l->nsegs == 0) {
-        int64_t st = read_start_file(l);
+        int64_t st = read_num_file(l, START_FILE);
         bs_plog_seg_t *s = seg_create(l, st > 0 ? st : 0);
         if (!s) {
             pl_seterr(err, errlen, "%s: cannot create the first segment: %s", dir, strerror(errno));
@@ -963,11 +1093,14 @@ int bs_plog_open(bs_plog_t **out, const char *dir, const bs_plog_config_t *cfg, 
     atomic_store(&l->end, end);
     atomic_store(&l->durable, end);
     l->start = l->segs[0]->base;
-    int64_t st = read_start_file(l);
+    int64_t st = read_num_file(l, START_FILE);
     if (st > l->start)
         l->start = st;
     if (l->start > end)
         l->start = end;
+    l->clean_point = read_num_file(l, CLEAN_FILE);
+    if (l->clean_point < l->start || l->clean_point > end)
+        l->clean_point = l->start;
     l->last_flush_ms = wall_ms();
     *out = l;
     l = NULL;
@@ -1071,8 +1204,7 @@ bs_err_t bs_plog_append(bs_plog_t *l, uint8_t *batches, size_t len, int64_t now_
     int64_t end = atomic_load_explicit(&l->end, memory_order_relaxed);
     bs_plog_seg_t *s = active_seg(l);
     if (s->size > 0 &&
-        (s->size + (int64_t)len > l->cfg.segment_bytes ||
-         s->size + (int64_t)len > INT32_MAX ||
+        (s->size + (int64_t)len > l->cfg.segment_bytes || s->size + (int64_t)len > INT32_MAX ||
          (s->created_ms >= 0 && now_ms - s->created_ms >= l->cfg.segment_ms) ||
          end + noff - 1 - s->base > INT32_MAX || s->idx_n >= s->idx_cap ||
          s->tidx_n >= s->tidx_cap)) {
@@ -1097,8 +1229,7 @@ bs_err_t bs_plog_append(bs_plog_t *l, uint8_t *batches, size_t len, int64_t now_
     if (write_all(s->fd, batches, len, s->size) < 0) {
         bs_log_error(COMP, "%s: write failed: %s", s->path_log, strerror(errno));
         if (ftruncate(s->fd, s->size) < 0)
-            bs_log_error(COMP, "%s: cannot undo a partial write: %s", s->path_log,
-                         strerror(errno));
+            bs_log_error(COMP, "%s: cannot undo a partial write: %s", s->path_log, strerror(errno));
         ret = BS_ERR_KAFKA_STORAGE_ERROR;
         goto done;
     }
@@ -1146,8 +1277,14 @@ int bs_plog_maybe_roll_by_time(bs_plog_t *l, int64_t now_ms)
     return 0;
 }
 
-int64_t bs_plog_end_offset(bs_plog_t *l) { return atomic_load(&l->end); }
-int64_t bs_plog_start_offset(bs_plog_t *l) { return l->start; }
+int64_t bs_plog_end_offset(bs_plog_t *l)
+{
+    return atomic_load(&l->end);
+}
+int64_t bs_plog_start_offset(bs_plog_t *l)
+{
+    return l->start;
+}
 
 /* ---- sync ---------------------------------------------------------------------- */
 
@@ -1202,11 +1339,17 @@ done:
     return ret;
 }
 
-int64_t bs_plog_durable_offset(bs_plog_t *l) { return atomic_load(&l->durable); }
+int64_t bs_plog_durable_offset(bs_plog_t *l)
+{
+    return atomic_load(&l->durable);
+}
 
 /* ---- read ------------------------------------------------------------------------ */
 
-static void noop_release(void *ctx) { (void)ctx; }
+static void noop_release(void *ctx)
+{
+    (void)ctx;
+}
 
 /* Finds the batch containing offset, starting at segment index *si. On
  * success (0) si, posp and h describe it; 1 if no batch at or after offset. */
@@ -1241,8 +1384,8 @@ bs_err_t bs_plog_read(bs_plog_t *l, int64_t offset, int32_t max_bytes, bs_plog_s
     return bs_plog_read_bounded(l, offset, max_bytes, INT64_MAX, out);
 }
 
-bs_err_t bs_plog_read_bounded(bs_plog_t *l, int64_t offset, int32_t max_bytes,
-                              int64_t max_offset, bs_plog_slice_t *out)
+bs_err_t bs_plog_read_bounded(bs_plog_t *l, int64_t offset, int32_t max_bytes, int64_t max_offset,
+                              bs_plog_slice_t *out)
 {
     out->fd = -1;
     out->file_off = 0;
@@ -1344,8 +1487,7 @@ done:
     free(recs);
 }
 
-bs_err_t bs_plog_offset_for_timestamp(bs_plog_t *l, int64_t ts, int64_t *offset,
-                                      int64_t *found_ts)
+bs_err_t bs_plog_offset_for_timestamp(bs_plog_t *l, int64_t ts, int64_t *offset, int64_t *found_ts)
 {
     *offset = -1;
     *found_ts = -1;
@@ -1425,9 +1567,8 @@ bs_err_t bs_plog_delete_records(bs_plog_t *l, int64_t offset)
         return BS_ERR_OFFSET_OUT_OF_RANGE;
     if (offset <= l->start)
         return BS_ERR_NONE;
-    if (write_start_file(l, offset) < 0) {
-        bs_log_error(COMP, "%s: cannot persist the log start offset: %s", l->dir,
-                     strerror(errno));
+    if (write_num_file(l, START_FILE, offset) < 0) {
+        bs_log_error(COMP, "%s: cannot persist the log start offset: %s", l->dir, strerror(errno));
         return BS_ERR_KAFKA_STORAGE_ERROR;
     }
     l->start = offset;
@@ -1477,4 +1618,165 @@ int64_t bs_plog_size_bytes(bs_plog_t *l)
     return t;
 }
 
-int bs_plog_segment_count(bs_plog_t *l) { return l->nsegs; }
+int bs_plog_segment_count(bs_plog_t *l)
+{
+    return l->nsegs;
+}
+
+/* ---- compaction support ------------------------------------------------------------- */
+
+const char *bs_plog_dir(bs_plog_t *l)
+{
+    return l->dir;
+}
+const bs_plog_config_t *bs_plog_get_config(bs_plog_t *l)
+{
+    return &l->cfg;
+}
+int64_t bs_plog_active_base(bs_plog_t *l)
+{
+    return active_seg(l)->base;
+}
+int64_t bs_plog_clean_point(bs_plog_t *l)
+{
+    return l->clean_point;
+}
+
+int bs_plog_set_clean_point(bs_plog_t *l, int64_t offset)
+{
+    if (offset == l->clean_point)
+        return 0;
+    l->clean_point = offset;
+    if (write_num_file(l, CLEAN_FILE, offset) < 0) {
+        bs_log_warn(COMP, "%s: cannot persist the cleaner checkpoint: %s", l->dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int bs_plog_clean_segments(bs_plog_t *l, int64_t upto, bs_plog_cseg_t **out)
+{
+    int n = 0;
+    *out = NULL;
+    while (n < l->nsegs - 1 && l->segs[n + 1]->base <= upto)
+        n++;
+    if (n == 0)
+        return 0;
+    bs_plog_cseg_t *v = bs_xcalloc((size_t)n, sizeof(*v));
+    for (int i = 0; i < n; i++) {
+        bs_plog_seg_t *s = l->segs[i];
+        seg_keep(s);
+        v[i].base = s->base;
+        v[i].next_base = l->segs[i + 1]->base;
+        v[i].size = s->size;
+        v[i].max_ts = s->max_ts;
+        v[i].created_ms = s->created_ms;
+        v[i].fd = s->fd;
+        v[i].ref = s;
+    }
+    *out = v;
+    return n;
+}
+
+void bs_plog_clean_release(bs_plog_cseg_t *segs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (segs[i].ref)
+            seg_unref(segs[i].ref);
+    free(segs);
+}
+
+static const char *const clean_exts[3] = {".index", ".timeindex", ".log"};
+
+int bs_plog_clean_swap(bs_plog_t *l, const bs_plog_cseg_t *cs, int n)
+{
+    int ret = -1, i0 = -1;
+    int64_t base = cs[0].base;
+    char *cl[3] = {0}, *sw[3] = {0}, *fin[3] = {0};
+    bs_plog_seg_t **old = NULL, *ns = NULL;
+    char ext[32];
+    for (int e = 0; e < 3; e++) {
+        snprintf(ext, sizeof(ext), "%s.cleaned", clean_exts[e]);
+        cl[e] = seg_path(l, base, ext);
+        snprintf(ext, sizeof(ext), "%s.swap", clean_exts[e]);
+        sw[e] = seg_path(l, base, ext);
+        fin[e] = seg_path(l, base, clean_exts[e]);
+    }
+    for (int i = 0; i < l->nsegs - 1; i++)
+        if (l->segs[i] == cs[0].ref) {
+            i0 = i;
+            break;
+        }
+    int same = i0 >= 0 && i0 + n <= l->nsegs - 1;
+    for (int k = 0; same && k < n; k++)
+        same = l->segs[i0 + k] == cs[k].ref;
+    if (!same) {
+        bs_log_info(COMP, "%s: segments changed while cleaning, dropping cleaned %020" PRId64,
+                    l->dir, base);
+        for (int e = 0; e < 3; e++)
+            unlink(cl[e]);
+        ret = 1;
+        goto done;
+    }
+    int64_t next_base = l->segs[i0 + n]->base;
+    /* .cleaned -> .swap; the .log rename (last) is the commit point. */
+    for (int e = 0; e < 3; e++)
+        if (rename(cl[e], sw[e]) < 0) {
+            bs_log_error(COMP, "%s: cannot rename %s: %s", l->dir, cl[e], strerror(errno));
+            for (int k = 0; k < 3; k++) {
+                unlink(cl[k]);
+                unlink(sw[k]);
+            }
+            goto done;
+        }
+    fsync(l->dirfd);
+    /* Retire the old segments: readers holding them keep their fds. */
+    old = bs_xcalloc((size_t)n, sizeof(*old));
+    pthread_mutex_lock(&l->mu);
+    for (int k = 0; k < n; k++)
+        old[k] = l->segs[i0 + k];
+    memmove(&l->segs[i0], &l->segs[i0 + n], sizeof(*l->segs) * (size_t)(l->nsegs - i0 - n));
+    l->nsegs -= n;
+    pthread_mutex_unlock(&l->mu);
+    for (int k = 0; k < n; k++) {
+        rename_deleted(&old[k]->path_log);
+        rename_deleted(&old[k]->path_idx);
+        rename_deleted(&old[k]->path_tidx);
+        old[k]->deleted = 1;
+    }
+    for (int e = 0; e < 3; e++)
+        if (rename(sw[e], fin[e]) < 0)
+            bs_log_error(COMP, "%s: cannot rename %s: %s", l->dir, sw[e], strerror(errno));
+    fsync(l->dirfd);
+    ns = seg_alloc(l, base);
+    int64_t dummy = 0;
+    if (seg_load(l, ns, next_base, 0, 0, &dummy) < 0) {
+        bs_log_error(COMP, "%s: cannot load cleaned segment %020" PRId64 ": %s", l->dir, base,
+                     strerror(errno));
+        seg_free(ns);
+        goto done;
+    }
+    pthread_mutex_lock(&l->mu);
+    if (l->nsegs == l->capsegs) {
+        l->capsegs *= 2;
+        l->segs = bs_xrealloc(l->segs, sizeof(*l->segs) * (size_t)l->capsegs);
+    }
+    memmove(&l->segs[i0 + 1], &l->segs[i0], sizeof(*l->segs) * (size_t)(l->nsegs - i0));
+    l->segs[i0] = ns;
+    l->nsegs++;
+    pthread_mutex_unlock(&l->mu);
+    bs_log_debug(COMP, "%s: swapped in cleaned segment %020" PRId64 " (%d replaced)", l->dir, base,
+                 n);
+    ret = 0;
+done:
+    if (old)
+        for (int k = 0; k < n; k++)
+            seg_unref(old[k]);
+    free(old);
+    for (int e = 0; e < 3; e++) {
+        free(cl[e]);
+        free(sw[e]);
+        free(fin[e]);
+    }
+    return ret;
+}

@@ -42,6 +42,12 @@ typedef struct bs_plog_config_s {
     int64_t file_delete_delay_ms;    /* accepted; deleted segments are renamed
                                         *.deleted and unlinked when the last
                                         reader lets go */
+    /* Compaction (cleaner.c; cleanup.policy contains "compact"). */
+    int compact;                      /* 0 = the cleaner leaves this log alone */
+    int64_t delete_retention_ms;      /* tombstones/markers kept this long (1 day) */
+    int64_t min_compaction_lag_ms;    /* records younger than this stay dirty (0) */
+    int64_t max_compaction_lag_ms;    /* clean regardless of ratio after this */
+    double min_cleanable_dirty_ratio; /* dirty / (clean + dirty) needed (0.5) */
 } bs_plog_config_t;
 
 /* Kafka's defaults. */
@@ -58,10 +64,10 @@ typedef struct bs_plog_append_info_s {
 
 /* A range of one segment file: whole batches, ready for sendfile(). */
 typedef struct bs_plog_slice_s {
-    int fd;               /* -1 when len == 0 */
+    int fd; /* -1 when len == 0 */
     int64_t file_off;
-    int64_t len;          /* 0 at the end of the log */
-    int64_t base_offset;  /* baseOffset of the first batch in the range (-1 if none) */
+    int64_t len;                /* 0 at the end of the log */
+    int64_t base_offset;        /* baseOffset of the first batch in the range (-1 if none) */
     void (*release)(void *ctx); /* never NULL; call exactly once */
     void *ctx;
 } bs_plog_slice_t;
@@ -97,15 +103,14 @@ bs_err_t bs_plog_read(bs_plog_t *l, int64_t offset, int32_t max_bytes, bs_plog_s
 /* Same, but only batches that start before max_offset (read_committed
  * fetches pass the LSO): the range stops before the batch holding
  * max_offset, and is empty if the first batch already holds it. */
-bs_err_t bs_plog_read_bounded(bs_plog_t *l, int64_t offset, int32_t max_bytes,
-                              int64_t max_offset, bs_plog_slice_t *out);
+bs_err_t bs_plog_read_bounded(bs_plog_t *l, int64_t offset, int32_t max_bytes, int64_t max_offset,
+                              bs_plog_slice_t *out);
 
 /* ListOffsets by timestamp: first offset whose record timestamp >= ts (exact
  * record, decompressing the batch if needed), and that record's timestamp
  * (the batch's maxTimestamp for LogAppendTime batches). *offset = -1 and
  * *found_ts = -1 when no record qualifies. */
-bs_err_t bs_plog_offset_for_timestamp(bs_plog_t *l, int64_t ts, int64_t *offset,
-                                      int64_t *found_ts);
+bs_err_t bs_plog_offset_for_timestamp(bs_plog_t *l, int64_t ts, int64_t *offset, int64_t *found_ts);
 
 /* ListOffsets -3 (MAX_TIMESTAMP): the highest timestamp in the log and the
  * offset of the (first) record carrying it; -1/-1 for an empty log. */
@@ -133,6 +138,45 @@ int64_t bs_plog_durable_offset(bs_plog_t *l); /* thread-safe */
 
 int64_t bs_plog_size_bytes(bs_plog_t *l); /* sum of .log sizes */
 int bs_plog_segment_count(bs_plog_t *l);
+
+/* ---- compaction support (used by cleaner.c) ----
+ * Segments are immutable once rolled, so a cleaner thread may pread them
+ * while the loop thread appends; it writes a cleaned copy of a run of
+ * segments to <dir>/<base>.{log,index,timeindex}.cleaned, and the loop
+ * thread swaps it in with bs_plog_clean_swap. Crash safety of the swap: the
+ * .cleaned files become .swap (the commit point is the rename of the .log),
+ * the old segments are renamed *.deleted, then the .swap files take their
+ * final names; bs_plog_open discards *.cleaned and completes any .swap. */
+typedef struct bs_plog_cseg_s {
+    int64_t base;       /* base offset */
+    int64_t next_base;  /* base offset of the following segment */
+    int64_t size;       /* bytes in .log */
+    int64_t max_ts;     /* largest timestamp (-1 if unknown) */
+    int64_t created_ms; /* first batch's timestamp (-1 if unknown) */
+    int fd;             /* .log, for pread; valid while the reference is held */
+    void *ref;          /* the segment (one reference) */
+} bs_plog_cseg_t;
+
+/* @locality loop thread. The sealed segments holding only offsets below
+ * upto, oldest first, each with a reference; *out is malloc'd. Returns the
+ * count. Release with bs_plog_clean_release (any thread). */
+int bs_plog_clean_segments(bs_plog_t *l, int64_t upto, bs_plog_cseg_t **out);
+void bs_plog_clean_release(bs_plog_cseg_t *segs, int n);
+
+/* @locality loop thread. Replaces segs[0..n) (still contiguous, sealed
+ * segments of l) by the cleaned files of base segs[0].base. Returns 0,
+ * 1 if the segments changed meanwhile (the cleaned files are removed), or
+ * -1 on an I/O error (logged). */
+int bs_plog_clean_swap(bs_plog_t *l, const bs_plog_cseg_t *segs, int n);
+
+/* First offset not yet cleaned (Kafka's cleaner checkpoint), persisted in
+ * <dir>/cleaner-offset-checkpoint. */
+int64_t bs_plog_clean_point(bs_plog_t *l);
+int bs_plog_set_clean_point(bs_plog_t *l, int64_t offset);
+
+const char *bs_plog_dir(bs_plog_t *l);
+const bs_plog_config_t *bs_plog_get_config(bs_plog_t *l);
+int64_t bs_plog_active_base(bs_plog_t *l); /* base offset of the active segment */
 
 void bs_plog_close(bs_plog_t *l);  /* flushes, trims index files, closes; NULL ok */
 void bs_plog_delete(bs_plog_t *l); /* closes and removes the directory; NULL ok */

@@ -33,12 +33,18 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 static inline uint32_t rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) << 32 | rd32(p + 4); }
+static inline uint64_t rd64(const uint8_t *p)
+{
+    return (uint64_t)rd32(p) << 32 | rd32(p + 4);
+}
 static inline void wr16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);
@@ -178,8 +184,7 @@ void bs_batch_set_log_append_time(uint8_t *p, size_t len, int64_t ts)
 
 /* ---- record iteration --------------------------------------------------- */
 
-void bs_record_iter_init(bs_record_iter_t *it, const uint8_t *records, size_t len,
-                         int32_t count)
+void bs_record_iter_init(bs_record_iter_t *it, const uint8_t *records, size_t len, int32_t count)
 {
     it->p = records;
     it->len = len;
@@ -189,15 +194,14 @@ void bs_record_iter_init(bs_record_iter_t *it, const uint8_t *records, size_t le
 }
 
 /* Reads a zig-zag varint32 at *pos (< end). */
-#define RD_V32(var, what)                                                      \
-    do {                                                                       \
-        size_t n_ = bs_varint_dec32(p + pos, end - pos, &(var));               \
-        if (!n_) {                                                             \
-            seterr(err, errlen, "record %d: bad varint %s at byte %zu",        \
-                   it->index, what, pos);                                      \
-            return -1;                                                         \
-        }                                                                      \
-        pos += n_;                                                             \
+#define RD_V32(var, what)                                                                          \
+    do {                                                                                           \
+        size_t n_ = bs_varint_dec32(p + pos, end - pos, &(var));                                   \
+        if (!n_) {                                                                                 \
+            seterr(err, errlen, "record %d: bad varint %s at byte %zu", it->index, what, pos);     \
+            return -1;                                                                             \
+        }                                                                                          \
+        pos += n_;                                                                                 \
     } while (0)
 
 int bs_record_iter_next(bs_record_iter_t *it, bs_rec_t *r, char *err, size_t errlen)
@@ -229,8 +233,7 @@ int bs_record_iter_next(bs_record_iter_t *it, bs_rec_t *r, char *err, size_t err
     {
         size_t n = bs_varint_dec64(p + pos, end - pos, &r->timestamp_delta);
         if (!n) {
-            seterr(err, errlen, "record %d: bad varint timestampDelta at byte %zu", it->index,
-                   pos);
+            seterr(err, errlen, "record %d: bad varint timestampDelta at byte %zu", it->index, pos);
             return -1;
         }
         pos += n;
@@ -264,8 +267,8 @@ int bs_record_iter_next(bs_record_iter_t *it, bs_rec_t *r, char *err, size_t err
         int32_t hk, hv;
         RD_V32(hk, "headerKeyLength");
         if (hk < 0 || (size_t)hk > end - pos) {
-            seterr(err, errlen, "record %d: header %d key length %d invalid at byte %zu",
-                   it->index, i, hk, pos);
+            seterr(err, errlen, "record %d: header %d key length %d invalid at byte %zu", it->index,
+                   i, hk, pos);
             return -1;
         }
         pos += (size_t)hk;
@@ -280,8 +283,7 @@ int bs_record_iter_next(bs_record_iter_t *it, bs_rec_t *r, char *err, size_t err
     }
     r->headers_raw_len = (size_t)(p + pos - r->headers_raw);
     if (pos != end) {
-        seterr(err, errlen, "record %d: %zu unread bytes at byte %zu", it->index, end - pos,
-               pos);
+        seterr(err, errlen, "record %d: %zu unread bytes at byte %zu", it->index, end - pos, pos);
         return -1;
     }
     it->pos = end;
@@ -321,8 +323,8 @@ int bs_rec_headers_next(const bs_rec_t *r, size_t *posp, int32_t *index, bs_rec_
 
 /* Walks the uncompressed records of one batch; off is the batch's offset in
  * the caller's buffer (for messages). */
-static bs_err_t walk_records(const uint8_t *recs, size_t len, const bs_batch_hdr_t *h,
-                             size_t off, char *errbuf, size_t errlen)
+static bs_err_t walk_records(const uint8_t *recs, size_t len, const bs_batch_hdr_t *h, size_t off,
+                             char *errbuf, size_t errlen)
 {
     bs_record_iter_t it;
     bs_rec_t r;
@@ -371,23 +373,22 @@ bs_err_t bs_records_validate(const uint8_t *p, size_t len, int32_t max_batch_byt
         const uint8_t *b = p + off;
         bs_batch_hdr_t h;
         if (rem < BS_BATCH_HDR_SIZE) {
-            seterr(errbuf, errlen, "batch at byte %zu: %zu bytes, shorter than a header", off,
-                   rem);
+            seterr(errbuf, errlen, "batch at byte %zu: %zu bytes, shorter than a header", off, rem);
             ret = BS_ERR_CORRUPT_MESSAGE;
             goto done;
         }
         bs_batch_hdr_parse(b, rem, &h);
         if (h.Magic != 2) {
-            seterr(errbuf, errlen, "batch at byte %zu: magic %d at byte %zu, only 2 supported",
-                   off, h.Magic, off + BS_BATCH_OFF_MAGIC);
+            seterr(errbuf, errlen, "batch at byte %zu: magic %d at byte %zu, only 2 supported", off,
+                   h.Magic, off + BS_BATCH_OFF_MAGIC);
             ret = BS_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
             goto done;
         }
         if (h.BatchLength < BS_BATCH_HDR_SIZE - BS_BATCH_LOG_OVERHEAD ||
             (size_t)h.BatchLength > rem - BS_BATCH_LOG_OVERHEAD) {
             seterr(errbuf, errlen,
-                   "batch at byte %zu: batchLength %d at byte %zu out of bounds (%zu left)",
-                   off, h.BatchLength, off + BS_BATCH_OFF_LENGTH, rem);
+                   "batch at byte %zu: batchLength %d at byte %zu out of bounds (%zu left)", off,
+                   h.BatchLength, off + BS_BATCH_OFF_LENGTH, rem);
             ret = BS_ERR_CORRUPT_MESSAGE;
             goto done;
         }
@@ -424,8 +425,8 @@ bs_err_t bs_records_validate(const uint8_t *p, size_t len, int32_t max_batch_byt
             goto done;
         }
         if (codec == BS_CODEC_NONE) {
-            ret = walk_records(b + BS_BATCH_HDR_SIZE, bsize - BS_BATCH_HDR_SIZE, &h, off,
-                               errbuf, errlen);
+            ret = walk_records(b + BS_BATCH_HDR_SIZE, bsize - BS_BATCH_HDR_SIZE, &h, off, errbuf,
+                               errlen);
             if (ret != BS_ERR_NONE)
                 goto done;
         }
@@ -540,8 +541,7 @@ done:
     return ret;
 }
 
-static int dec_snappy_raw(const uint8_t *in, size_t inlen, obuf_t *o, char *err,
-                          size_t errlen)
+static int dec_snappy_raw(const uint8_t *in, size_t inlen, obuf_t *o, char *err, size_t errlen)
 {
     size_t ulen;
     if (snappy_uncompressed_length((const char *)in, inlen, &ulen) != SNAPPY_OK) {
@@ -679,8 +679,8 @@ done:
     return ret;
 }
 
-int bs_batch_decompress_max(const uint8_t *batch, size_t len, size_t max_out,
-                            uint8_t **out, size_t *outlen, char *err, size_t errlen)
+int bs_batch_decompress_max(const uint8_t *batch, size_t len, size_t max_out, uint8_t **out,
+                            size_t *outlen, char *err, size_t errlen)
 {
     bs_batch_hdr_t h;
     obuf_t o = {NULL, 0, 0, max_out};
@@ -711,10 +711,18 @@ int bs_batch_decompress_max(const uint8_t *batch, size_t len, size_t max_out,
         o.len = inlen;
         r = 0;
         break;
-    case BS_CODEC_GZIP: r = dec_gzip(in, inlen, &o, err, errlen); break;
-    case BS_CODEC_SNAPPY: r = dec_snappy(in, inlen, &o, err, errlen); break;
-    case BS_CODEC_LZ4: r = dec_lz4(in, inlen, &o, err, errlen); break;
-    case BS_CODEC_ZSTD: r = dec_zstd(in, inlen, &o, err, errlen); break;
+    case BS_CODEC_GZIP:
+        r = dec_gzip(in, inlen, &o, err, errlen);
+        break;
+    case BS_CODEC_SNAPPY:
+        r = dec_snappy(in, inlen, &o, err, errlen);
+        break;
+    case BS_CODEC_LZ4:
+        r = dec_lz4(in, inlen, &o, err, errlen);
+        break;
+    case BS_CODEC_ZSTD:
+        r = dec_zstd(in, inlen, &o, err, errlen);
+        break;
     default:
         seterr(err, errlen, "batch: unknown compression codec %d at byte %d", codec,
                BS_BATCH_OFF_ATTRIBUTES);
@@ -735,11 +743,10 @@ done:
     return ret;
 }
 
-int bs_batch_decompress(const uint8_t *batch, size_t len, uint8_t **out, size_t *outlen,
-                        char *err, size_t errlen)
+int bs_batch_decompress(const uint8_t *batch, size_t len, uint8_t **out, size_t *outlen, char *err,
+                        size_t errlen)
 {
-    return bs_batch_decompress_max(batch, len, BS_BATCH_MAX_DECOMPRESSED, out, outlen, err,
-                                   errlen);
+    return bs_batch_decompress_max(batch, len, BS_BATCH_MAX_DECOMPRESSED, out, outlen, err, errlen);
 }
 
 /* ---- builder --------------------------------------------------------------- */
@@ -787,8 +794,8 @@ static int compress_into(bs_wbuf_t *w, const uint8_t *in, size_t inlen, int code
     case BS_CODEC_GZIP: {
         z_stream zs;
         memset(&zs, 0, sizeof(zs));
-        if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-                         Z_DEFAULT_STRATEGY) != Z_OK)
+        if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+            Z_OK)
             return -1;
         size_t bound = deflateBound(&zs, (uLong)inlen) + 32;
         size_t start = w->len;
@@ -895,5 +902,50 @@ int bs_batch_build(bs_wbuf_t *w, const bs_rec_t *recs, int n, int64_t base_ts, i
     ret = 0;
 done:
     bs_wbuf_free(&raw);
+    return ret;
+}
+
+/* Used by the log cleaner (cleaner.c): the retained records of a filtered
+ * batch are copied as their encoded bytes, so offset and timestamp deltas,
+ * attributes and headers stay exactly as the producer wrote them; only the
+ * header's count, maxTimestamp, length and CRC change (Kafka's
+ * MemoryRecords.filterTo also keeps baseOffset and the original last offset,
+ * so the producer's last sequence survives compaction). */
+int bs_batch_build_raw(bs_wbuf_t *w, const bs_batch_hdr_t *hdr, const uint8_t *records, size_t len,
+                       int32_t count, int64_t max_ts)
+{
+    int ret = -1;
+    size_t start = w->len;
+    int codec = hdr->Attributes & BS_BATCH_ATTR_CODEC_MASK;
+    if (codec > BS_CODEC_ZSTD || count < 0)
+        goto done;
+    uint8_t *h = bs_wbuf_reserve(w, BS_BATCH_HDR_SIZE);
+    memset(h, 0, BS_BATCH_HDR_SIZE);
+    wr64(h + BS_BATCH_OFF_BASE_OFFSET, (uint64_t)hdr->BaseOffset);
+    wr32(h + BS_BATCH_OFF_LEADER_EPOCH, (uint32_t)hdr->PartitionLeaderEpoch);
+    h[BS_BATCH_OFF_MAGIC] = 2;
+    wr16(h + BS_BATCH_OFF_ATTRIBUTES, (uint16_t)hdr->Attributes);
+    wr32(h + BS_BATCH_OFF_LAST_OFFSET_DELTA, (uint32_t)hdr->LastOffsetDelta);
+    wr64(h + BS_BATCH_OFF_BASE_TIMESTAMP, (uint64_t)hdr->BaseTimestamp);
+    wr64(h + BS_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)max_ts);
+    wr64(h + BS_BATCH_OFF_PRODUCER_ID, (uint64_t)hdr->ProducerId);
+    wr16(h + BS_BATCH_OFF_PRODUCER_EPOCH, (uint16_t)hdr->ProducerEpoch);
+    wr32(h + BS_BATCH_OFF_BASE_SEQUENCE, (uint32_t)hdr->BaseSequence);
+    wr32(h + BS_BATCH_OFF_RECORDS_COUNT, (uint32_t)count);
+    if (codec == BS_CODEC_NONE) {
+        bs_wbuf_put(w, records, len);
+    } else if (compress_into(w, len ? records : (const uint8_t *)"", len, codec) < 0) {
+        w->len = start;
+        goto done;
+    }
+    size_t total = w->len - start;
+    if (total - BS_BATCH_LOG_OVERHEAD > INT32_MAX) {
+        w->len = start;
+        goto done;
+    }
+    wr32(w->data + start + BS_BATCH_OFF_LENGTH, (uint32_t)(total - BS_BATCH_LOG_OVERHEAD));
+    bs_batch_update_crc(w->data + start, total);
+    ret = 0;
+done:
     return ret;
 }

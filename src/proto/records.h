@@ -22,29 +22,29 @@
 #include <stdint.h>
 
 /* Header field offsets (bytes from the start of the batch). */
-#define BS_BATCH_OFF_BASE_OFFSET 0
-#define BS_BATCH_OFF_LENGTH 8
-#define BS_BATCH_OFF_LEADER_EPOCH 12
-#define BS_BATCH_OFF_MAGIC 16
-#define BS_BATCH_OFF_CRC 17
-#define BS_BATCH_OFF_ATTRIBUTES 21
+#define BS_BATCH_OFF_BASE_OFFSET       0
+#define BS_BATCH_OFF_LENGTH            8
+#define BS_BATCH_OFF_LEADER_EPOCH      12
+#define BS_BATCH_OFF_MAGIC             16
+#define BS_BATCH_OFF_CRC               17
+#define BS_BATCH_OFF_ATTRIBUTES        21
 #define BS_BATCH_OFF_LAST_OFFSET_DELTA 23
-#define BS_BATCH_OFF_BASE_TIMESTAMP 27
-#define BS_BATCH_OFF_MAX_TIMESTAMP 35
-#define BS_BATCH_OFF_PRODUCER_ID 43
-#define BS_BATCH_OFF_PRODUCER_EPOCH 51
-#define BS_BATCH_OFF_BASE_SEQUENCE 53
-#define BS_BATCH_OFF_RECORDS_COUNT 57
-#define BS_BATCH_HDR_SIZE 61
+#define BS_BATCH_OFF_BASE_TIMESTAMP    27
+#define BS_BATCH_OFF_MAX_TIMESTAMP     35
+#define BS_BATCH_OFF_PRODUCER_ID       43
+#define BS_BATCH_OFF_PRODUCER_EPOCH    51
+#define BS_BATCH_OFF_BASE_SEQUENCE     53
+#define BS_BATCH_OFF_RECORDS_COUNT     57
+#define BS_BATCH_HDR_SIZE              61
 /* Bytes before the batchLength-counted part (baseOffset + batchLength). */
 #define BS_BATCH_LOG_OVERHEAD 12
 
 /* Attribute bits. */
-#define BS_BATCH_ATTR_CODEC_MASK 0x07
+#define BS_BATCH_ATTR_CODEC_MASK      0x07
 #define BS_BATCH_ATTR_LOG_APPEND_TIME 0x08
-#define BS_BATCH_ATTR_TRANSACTIONAL 0x10
-#define BS_BATCH_ATTR_CONTROL 0x20
-#define BS_BATCH_ATTR_DELETE_HORIZON 0x40
+#define BS_BATCH_ATTR_TRANSACTIONAL   0x10
+#define BS_BATCH_ATTR_CONTROL         0x20
+#define BS_BATCH_ATTR_DELETE_HORIZON  0x40
 
 enum {
     BS_CODEC_NONE = 0,
@@ -82,19 +82,19 @@ int64_t bs_batch_size(const uint8_t *p, size_t len);
 /* Summary of a validated Produce records field. */
 typedef struct bs_records_info_s {
     int32_t BatchCount;
-    int64_t RecordCount;       /* sum of recordsCount */
-    int64_t OffsetCount;       /* sum of (lastOffsetDelta + 1): offsets the
-                                  append will consume */
+    int64_t RecordCount;          /* sum of recordsCount */
+    int64_t OffsetCount;          /* sum of (lastOffsetDelta + 1): offsets the
+                                     append will consume */
     int32_t FirstLastOffsetDelta; /* lastOffsetDelta of the first batch */
     int32_t LastLastOffsetDelta;  /* lastOffsetDelta of the last batch */
-    int64_t MaxTimestamp;      /* over all batches (-1 if none) */
-    int64_t FirstTimestamp;    /* baseTimestamp of the first batch */
-    int64_t ProducerId;        /* first batch's producer fields */
+    int64_t MaxTimestamp;         /* over all batches (-1 if none) */
+    int64_t FirstTimestamp;       /* baseTimestamp of the first batch */
+    int64_t ProducerId;           /* first batch's producer fields */
     int16_t ProducerEpoch;
     int32_t BaseSequence;
-    int8_t Codec;              /* codec of the first batch */
-    int8_t IsTransactional;    /* first batch */
-    int8_t IsControl;          /* any batch is a control batch */
+    int8_t Codec;           /* codec of the first batch */
+    int8_t IsTransactional; /* first batch */
+    int8_t IsControl;       /* any batch is a control batch */
 } bs_records_info_t;
 
 /* Validates a Produce request's records field: one or more complete v2
@@ -157,12 +157,11 @@ typedef struct bs_record_iter_s {
     const uint8_t *p;
     size_t len;
     size_t pos;
-    int32_t count;  /* records announced */
-    int32_t index;  /* records returned so far */
+    int32_t count; /* records announced */
+    int32_t index; /* records returned so far */
 } bs_record_iter_t;
 
-void bs_record_iter_init(bs_record_iter_t *it, const uint8_t *records, size_t len,
-                         int32_t count);
+void bs_record_iter_init(bs_record_iter_t *it, const uint8_t *records, size_t len, int32_t count);
 /* Returns 1 and fills r, 0 at the end (after `count` records; trailing bytes
  * are an error), or -1 with a message in err. */
 int bs_record_iter_next(bs_record_iter_t *it, bs_rec_t *r, char *err, size_t errlen);
@@ -170,18 +169,17 @@ int bs_record_iter_next(bs_record_iter_t *it, bs_rec_t *r, char *err, size_t err
 /* Walks encoded headers: *pos is the cursor into r->headers_raw (start at 0).
  * Returns 1 with h filled, 0 when all header_count headers were read, -1 on
  * malformed input. */
-int bs_rec_headers_next(const bs_rec_t *r, size_t *pos, int32_t *index,
-                        bs_rec_header_t *h);
+int bs_rec_headers_next(const bs_rec_t *r, size_t *pos, int32_t *index, bs_rec_header_t *h);
 
 /* Produces the records section (bytes after recordsCount) of the batch at
  * [batch, batch+len) into a malloc'd *out (free() it; for an uncompressed
  * batch it is a copy). Handles gzip, snappy (raw and xerial-framed), lz4
  * (frame format) and zstd. Returns 0, or -1 with a message in err. The output
  * is capped at BS_BATCH_MAX_DECOMPRESSED (max_out if using the _max form). */
-int bs_batch_decompress(const uint8_t *batch, size_t len, uint8_t **out, size_t *outlen,
-                        char *err, size_t errlen);
-int bs_batch_decompress_max(const uint8_t *batch, size_t len, size_t max_out,
-                            uint8_t **out, size_t *outlen, char *err, size_t errlen);
+int bs_batch_decompress(const uint8_t *batch, size_t len, uint8_t **out, size_t *outlen, char *err,
+                        size_t errlen);
+int bs_batch_decompress_max(const uint8_t *batch, size_t len, size_t max_out, uint8_t **out,
+                            size_t *outlen, char *err, size_t errlen);
 
 /* Appends a complete v2 batch (baseOffset 0, leader epoch 0, correct CRC) of
  * n records to w. codec is BS_CODEC_*; attributes_extra is OR'ed into the
@@ -190,6 +188,16 @@ int bs_batch_decompress_max(const uint8_t *batch, size_t len, size_t max_out,
  * the codec is unknown or compression failed (w is then unchanged). */
 int bs_batch_build(bs_wbuf_t *w, const bs_rec_t *recs, int n, int64_t base_ts, int codec,
                    int64_t pid, int16_t epoch, int32_t base_seq, int attributes_extra);
+
+/* Appends a v2 batch that keeps hdr's baseOffset, leader epoch, attributes
+ * (codec included), lastOffsetDelta, baseTimestamp and producer fields, whose
+ * records section is `count` records given as their encoded bytes
+ * [records, records+len) (as in a decompressed records section; offset and
+ * timestamp deltas are kept as they are), compressed with hdr's codec;
+ * maxTimestamp = max_ts, CRC computed. For the log cleaner. Returns 0, or -1
+ * if compression failed (w is then unchanged). */
+int bs_batch_build_raw(bs_wbuf_t *w, const bs_batch_hdr_t *hdr, const uint8_t *records, size_t len,
+                       int32_t count, int64_t max_ts);
 
 /* Zig-zag varint helpers as used inside records. Return bytes consumed, or 0
  * if the varint is truncated or longer than allowed. */
