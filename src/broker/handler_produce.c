@@ -79,6 +79,36 @@ static bs_err_t validate_compressed(const uint8_t *p, size_t len, int32_t max_by
     return BS_ERR_NONE;
 }
 
+/* Compacted topics keep the latest record per key, so a record without a
+ * key cannot be stored (Kafka's LogValidator: INVALID_RECORD "Compacted
+ * topic cannot accept message without key"). Batches are already valid. */
+static bs_err_t check_compacted_keys(const uint8_t *p, size_t len, char *emsg, size_t elen)
+{
+    bs_err_t ret = BS_ERR_NONE;
+    for (size_t pos = 0; pos < len && ret == BS_ERR_NONE;) {
+        bs_batch_hdr_t h;
+        int64_t bsize = bs_batch_size(p + pos, len - pos);
+        if (bsize <= 0 || bs_batch_hdr_parse(p + pos, len - pos, &h) < 0)
+            break;
+        uint8_t *out = NULL;
+        size_t outlen = 0;
+        if (bs_batch_decompress(p + pos, (size_t)bsize, &out, &outlen, NULL, 0) == 0) {
+            bs_record_iter_t it;
+            bs_rec_t r;
+            bs_record_iter_init(&it, out, outlen, h.RecordsCount);
+            while (bs_record_iter_next(&it, &r, NULL, 0) == 1)
+                if (!r.key) {
+                    snprintf(emsg, elen, "Compacted topic cannot accept message without key");
+                    ret = BS_ERR_INVALID_RECORD;
+                    break;
+                }
+        }
+        free(out);
+        pos += (size_t)bsize;
+    }
+    return ret;
+}
+
 static void produce_partition(bs_req_t *req, bs_topic_t *t,
                               bs_ProduceRequest_PartitionProduceData_t *pd,
                               bs_ProduceResponse_PartitionProduceResponse_t *pr,
@@ -109,6 +139,8 @@ static void produce_partition(bs_req_t *req, bs_topic_t *t,
     if (err == BS_ERR_NONE)
         err = validate_compressed(pd->Records.ptr, (size_t)pd->Records.len,
                                   t->cfg.max_message_bytes, emsg, sizeof(emsg));
+    if (err == BS_ERR_NONE && t->cfg.cleanup_compact)
+        err = check_compacted_keys(pd->Records.ptr, (size_t)pd->Records.len, emsg, sizeof(emsg));
     if (err == BS_ERR_NONE && info.IsControl) {
         err = BS_ERR_INVALID_RECORD;
         snprintf(emsg, sizeof(emsg), "clients may not write control batches");
