@@ -58,9 +58,11 @@ $(BUILD)/itest/%: tests/integration/c/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< -lrdkafka $(LIBS) $(LDFLAGS)
 
-$(BUILD)/bench/%: bench/%.c
+# bench programs may use the library (e.g. http_echo on src/http); only the
+# archive members they reference are linked
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libbasin.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< -lrdkafka $(LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libbasin.a -lrdkafka $(LIBS) $(LDFLAGS)
 
 unit: $(UNIT_BIN)
 itest: $(BUILD)/basin $(ITEST_C_BIN)

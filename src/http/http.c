@@ -1,99 +1,713 @@
 /*
- * http.c — placeholder so that the API in http.h links while the
- * libmicrohttpd implementation is written (next commit replaces this file).
+ * http.c — the libmicrohttpd glue of the shared HTTP+JSON layer: listeners,
+ * per-request state, body collection, error replies, synchronous and
+ * asynchronous replies. Parsing lives in router.c and negotiate.c.
+ *
+ * One MHD daemon per listener, each with its own epoll thread(s)
+ * (MHD_USE_EPOLL_INTERNAL_THREAD, thread pool of cfg->threads). We create and
+ * bind the listen sockets ourselves so that failures name the listener and
+ * the errno, and so that port 0 can be read back with getsockname().
+ *
+ * A request's life (phase, owner thread in brackets):
+ *
+ *   uri_log_cb [MHD]            allocates the bs_http_req_t, copies the raw URI
+ *     |                         (MHD unescapes its own copy; we never use it)
+ *   REQ_NEW  --on_access [MHD]--> route + negotiation (req_begin); an error
+ *     |                          found here is kept pending; Content-Length
+ *     |                          over max_body -> 413 at once -> REQ_DONE
+ *     v                          (nothing else is answered on this first call:
+ *                                MHD 0.9.75 would then close the connection)
+ *   REQ_BODY --on_access [MHD]--> append (or discard when an error is
+ *     |                          pending; over max_body: 413 -> REQ_DONE)
+ *     |-- upload complete -----> pending error -> REQ_DONE, else req_dispatch
+ *     v
+ *   REQ_DISPATCHED: handler ran. If it replied already, the response is queued
+ *     at once; otherwise the connection is suspended (under req->mu) and the
+ *     reply, from any thread, stores the response and resumes it; MHD then
+ *     calls on_access again, which queues the stored response.
+ *
+ *   completed_cb [MHD] frees the request (after the response was sent, or when
+ *   the connection died). A suspended connection is never completed before it
+ *   is resumed, so the request stays valid until its reply.
+ *
+ * Invariants: exactly one response is queued per request; req->resp is set
+ * once, under req->mu, and consumed on the MHD thread.
  */
-#include "http/http.h"
+#include "http/http_int.h"
 
+#include "base/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BS_HTTP_MAX_LISTENERS 8
+#define BS_HTTP_MAX_QPARAMS   32
+#define BS_HTTP_INLINE        768 /* inline room for 3 copies of a short URI */
+#define BS_HTTP_DEFAULT_BODY  (16u << 20)
+
+typedef struct bs_http_listener_s {
+    bs_http_server_t *srv;
+    struct MHD_Daemon *d;
+    int fd;
+    int port;
+    char url[300]; /* as configured, for messages */
+} bs_http_listener_t;
+
+struct bs_http_server_s {
+    bs_http_config_t cfg;
+    const char *service;
+    bs_http_router_t router;
+    void *ctx;
+    int nl;
+    bs_http_listener_t l[BS_HTTP_MAX_LISTENERS];
+};
+
+enum { REQ_NEW, REQ_BODY, REQ_DISPATCHED, REQ_DONE };
+
+struct bs_http_req_s {
+    bs_http_server_t *srv;
+    struct MHD_Connection *conn;
+    const char *method; /* MHD's, valid for the request */
+    int phase;
+    int route;
+    int media;          /* index into produces */
+    int pending_status; /* error to answer once the body is read (0 = none) */
+    int status;         /* replied status, for the access log */
+    bool replied;       /* under mu */
+    bool suspended;     /* under mu */
+    pthread_mutex_t mu;
+    struct MHD_Response *resp; /* set by the reply, under mu */
+    char *uri;                 /* raw path [0, pathlen), then '?' query */
+    size_t urilen, pathlen;
+    char *pbuf; /* decoded path segments (match.value point here) */
+    char *qbuf; /* decoded query */
+    bs_http_match_t match;
+    bool qparsed;
+    int nq;
+    bs_http_qparam_t q[BS_HTTP_MAX_QPARAMS];
+    uint8_t *body;
+    size_t blen, bcap;
+    struct timespec t0;
+    char *heap; /* when the URI does not fit inl */
+    char inl[BS_HTTP_INLINE];
+};
+
+static const char *const NUL_BODY = "";
+
+/* ---------------------------------------------------------------- replies */
+
+static const char *status_text(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 413:
+        return "Request Entity Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 500:
+        return "Internal Server Error";
+    default:
+        return "Error";
+    }
+}
+
+const char *bs_http_media(bs_http_req_t *req)
+{
+    const bs_http_config_t *c = &req->srv->cfg;
+    return c->produces[req->media >= 0 ? req->media : 0].type;
+}
+
+/* Stores resp as the request's one reply; resumes a suspended connection.
+ * @locality any thread. After this returns the caller must not touch req. */
+static void req_finish(bs_http_req_t *req, int status, struct MHD_Response *resp)
+{
+    pthread_mutex_lock(&req->mu);
+    if (req->replied) {
+        pthread_mutex_unlock(&req->mu);
+        bs_log_error(req->srv->service, "http: second reply to %s %.*s ignored", req->method,
+                     (int)req->pathlen, req->uri);
+        if (resp)
+            MHD_destroy_response(resp);
+        return;
+    }
+    req->replied = true;
+    req->status = status;
+    req->resp = resp;
+    bool resume = req->suspended;
+    req->suspended = false;
+    struct MHD_Connection *conn = req->conn;
+    pthread_mutex_unlock(&req->mu);
+    if (resume)
+        MHD_resume_connection(conn);
+}
+
+void bs_http_reply_ex(bs_http_req_t *req, int status, const char *content_type, const void *body,
+                      size_t len, const char *const *headers)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, (void *)(body ? body : NUL_BODY), MHD_RESPMEM_MUST_COPY);
+    if (resp) {
+        if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                    content_type ? content_type : bs_http_media(req)) != MHD_YES)
+            bs_log_warn(req->srv->service, "http: cannot add Content-Type");
+        for (int i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+            MHD_add_response_header(resp, headers[i], headers[i + 1]);
+    } else {
+        bs_log_error(req->srv->service, "http: cannot create a response (out of memory)");
+    }
+    req_finish(req, status, resp);
+}
+
+void bs_http_reply(bs_http_req_t *req, int status, const char *content_type, const void *body,
+                   size_t len)
+{
+    bs_http_reply_ex(req, status, content_type, body, len, NULL);
+}
+
+void bs_http_reply_json(bs_http_req_t *req, int status, json_t *body)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(body);
+    if (!s) {
+        bs_http_reply(req, status, NULL, NULL, 0);
+        return;
+    }
+    /* the encoded text goes to MHD without a copy; MHD free()s it */
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(s);
+        bs_log_error(req->srv->service, "http: cannot create a response (out of memory)");
+    } else {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, bs_http_media(req));
+    }
+    req_finish(req, status, resp);
+}
+
+static void reply_verror(bs_http_req_t *req, int status, int error_code, const char *fmt,
+                         va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    json_t *j = json_pack("{s:i,s:s}", "error_code", error_code, "message", msg);
+    if (!j) /* message not valid UTF-8: send it without the offending text */
+        j = json_pack("{s:i,s:s}", "error_code", error_code, "message", "(invalid UTF-8 message)");
+    bs_http_reply_json(req, status, j);
+}
+
+void bs_http_reply_error(bs_http_req_t *req, int status, int error_code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_verror(req, status, error_code, fmt, ap);
+    va_end(ap);
+}
+
+/* The layer's own errors: "HTTP 404 Not Found". */
+static void reply_std_error(bs_http_req_t *req, int status)
+{
+    bs_http_reply_error(req, status, status, "HTTP %d %s", status, status_text(status));
+}
+
+/* ------------------------------------------------------------- accessors */
+
+const char *bs_http_method(bs_http_req_t *req)
+{
+    return req->method;
+}
+
+const char *bs_http_path(bs_http_req_t *req)
+{
+    return req->uri; /* NUL-terminated at pathlen by uri_log_cb */
+}
+
+const char *bs_http_raw_query(bs_http_req_t *req)
+{
+    return req->pathlen < req->urilen ? req->uri + req->pathlen + 1 : NULL;
+}
+
+const char *bs_http_param(bs_http_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    for (int i = 0; i < req->match.nparams; i++)
+        if (req->match.name_len[i] == nl && memcmp(req->match.name[i], name, nl) == 0)
+            return req->match.value[i];
+    return NULL;
+}
+
+static void query_parse(bs_http_req_t *req)
+{
+    if (req->qparsed)
+        return;
+    req->qparsed = true;
+    req->nq = 0;
+    if (req->pathlen < req->urilen) {
+        const char *q = req->uri + req->pathlen + 1;
+        int n = bs_http_query_parse(q, req->urilen - req->pathlen - 1, req->qbuf, req->q,
+                                    BS_HTTP_MAX_QPARAMS);
+        req->nq = n < 0 ? 0 : n; /* malformed queries were rejected in req_begin */
+    }
+}
+
+const char *bs_http_query(bs_http_req_t *req, const char *name)
+{
+    query_parse(req);
+    for (int i = 0; i < req->nq; i++)
+        if (strcmp(req->q[i].key, name) == 0)
+            return req->q[i].value;
+    return NULL;
+}
+
+bool bs_http_query_bool(bs_http_req_t *req, const char *name)
+{
+    const char *v = bs_http_query(req, name);
+    return v && strcasecmp(v, "true") == 0;
+}
+
+const char *bs_http_header(bs_http_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const uint8_t *bs_http_body(bs_http_req_t *req, size_t *len)
+{
+    *len = req->blen;
+    return req->body ? req->body : (const uint8_t *)NUL_BODY;
+}
+
+json_t *bs_http_body_json(bs_http_req_t *req, json_error_t *jerr)
+{
+    json_error_t local;
+    size_t len;
+    const uint8_t *b = bs_http_body(req, &len);
+    return json_loadb((const char *)b, len, JSON_DECODE_ANY, jerr ? jerr : &local);
+}
+
+/* ----------------------------------------------------------- MHD callbacks */
+
+static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    bs_http_listener_t *l = cls;
+    size_t ul = strlen(uri);
+    bs_http_req_t *req = malloc(sizeof *req);
+    if (!req)
+        return NULL;
+    memset(req, 0, offsetof(bs_http_req_t, inl));
+    req->srv = l->srv;
+    req->conn = conn;
+    req->route = -1;
+    req->media = -1;
+    pthread_mutex_init(&req->mu, NULL);
+    if (bs_log_get_level() <= BS_LOG_DEBUG)
+        clock_gettime(CLOCK_MONOTONIC, &req->t0);
+    char *mem = req->inl;
+    if (3 * (ul + 1) > sizeof req->inl) {
+        mem = req->heap = malloc(3 * (ul + 1));
+        if (!mem) {
+            pthread_mutex_destroy(&req->mu);
+            free(req);
+            return NULL;
+        }
+    }
+    req->uri = mem;
+    req->pbuf = mem + ul + 1;
+    req->qbuf = mem + 2 * (ul + 1);
+    memcpy(req->uri, uri, ul + 1);
+    req->urilen = ul;
+    char *qm = memchr(req->uri, '?', ul);
+    req->pathlen = qm ? (size_t)(qm - req->uri) : ul;
+    if (qm)
+        *qm = '\0'; /* bs_http_path() is the path alone */
+    return req;
+}
+
+/* MHD's own unescaping is switched off: we decode the raw URI ourselves
+ * (split on '/' before decoding, so "a%2Fb" stays one segment). */
+static size_t noop_unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls, (void)c;
+    return strlen(s);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    bs_http_listener_t *l = cls;
+    bs_http_req_t *req = *req_cls;
+    if (!req)
+        return;
+    *req_cls = NULL;
+    if (bs_log_get_level() <= BS_LOG_DEBUG) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long us = (t1.tv_sec - req->t0.tv_sec) * 1000000L + (t1.tv_nsec - req->t0.tv_nsec) / 1000;
+        bs_log_debug(l->srv->service, "%s %.*s%s%s %d %ldus%s", req->method ? req->method : "-",
+                     (int)req->pathlen, req->uri, req->pathlen < req->urilen ? "?" : "",
+                     req->pathlen < req->urilen ? req->uri + req->pathlen + 1 : "", req->status, us,
+                     toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    }
+    if (req->resp)
+        MHD_destroy_response(req->resp);
+    pthread_mutex_destroy(&req->mu);
+    free(req->body);
+    free(req->heap);
+    free(req);
+}
+
+/* Queues the stored reply. @locality MHD thread of the connection. */
+static enum MHD_Result req_send(bs_http_req_t *req)
+{
+    req->phase = REQ_DONE;
+    struct MHD_Response *resp = req->resp;
+    req->resp = NULL;
+    if (!resp)
+        return MHD_NO; /* could not build a response: drop the connection */
+    enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+/* Answers with one of the layer's own errors right away. */
+static enum MHD_Result req_fail(bs_http_req_t *req, int status)
+{
+    reply_std_error(req, status);
+    return req_send(req);
+}
+
+static enum MHD_Result req_dispatch(bs_http_req_t *req)
+{
+    req->phase = REQ_DISPATCHED;
+    bs_http_server_t *s = req->srv;
+    s->router.routes[req->route].route->fn(req, s->ctx);
+    pthread_mutex_lock(&req->mu);
+    if (req->replied) {
+        pthread_mutex_unlock(&req->mu);
+        return req_send(req);
+    }
+    /* asynchronous reply: park the connection until bs_http_reply*() */
+    MHD_suspend_connection(req->conn);
+    req->suspended = true;
+    pthread_mutex_unlock(&req->mu);
+    return MHD_YES;
+}
+
+static bool method_has_body(const char *m)
+{
+    return !strcmp(m, "POST") || !strcmp(m, "PUT");
+}
+
+/* First call for a request: decides the route or the error. */
+static enum MHD_Result req_begin(bs_http_req_t *req, const char *method)
+{
+    bs_http_server_t *s = req->srv;
+    const bs_http_config_t *c = &s->cfg;
+    req->method = method;
+    const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno || end == cl) /* MHD rejects these before us; be safe */
+            return req_fail(req, 400);
+        if (n > c->max_body)
+            return req_fail(req, 413);
+    }
+
+    int st = 0;
+    int r =
+        bs_http_router_match(&s->router, method, req->uri, req->pathlen, req->pbuf, &req->match);
+    if (r == BS_HTTP_MATCH_BAD_PATH)
+        st = 400;
+    else if (r == BS_HTTP_MATCH_NOT_FOUND)
+        st = 404;
+    else if (r == BS_HTTP_MATCH_BAD_METHOD)
+        st = 405;
+    else
+        req->route = r;
+    if (!st && req->pathlen < req->urilen &&
+        bs_http_query_parse(req->uri + req->pathlen + 1, req->urilen - req->pathlen - 1, req->qbuf,
+                            req->q, BS_HTTP_MAX_QPARAMS) < 0)
+        st = 400;
+    if (!st && method_has_body(method) &&
+        !bs_http_content_type_ok(
+            MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type"), c->consumes,
+            c->nconsumes))
+        st = 415;
+    int media = bs_http_negotiate(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept"),
+                                  c->produces, c->nproduces);
+    req->media = media;
+    if (!st && media < 0)
+        st = 406;
+    /* Answer on the next call, never on this first one: libmicrohttpd
+     * 0.9.75 closes the connection after a response queued while the
+     * headers are still being processed (no keep-alive). */
+    req->pending_status = st; /* with a body: read (and drop) it first */
+    req->phase = REQ_BODY;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **req_cls)
+{
+    (void)cls, (void)url, (void)version;
+    bs_http_req_t *req = *req_cls;
+    if (!req)
+        return MHD_NO; /* allocation failed in uri_log_cb */
+    req->conn = conn;
+    switch (req->phase) {
+    case REQ_NEW:
+        return req_begin(req, method);
+    case REQ_BODY: {
+        size_t n = *upload_data_size;
+        if (n == 0) { /* upload complete */
+            if (req->pending_status)
+                return req_fail(req, req->pending_status);
+            return req_dispatch(req);
+        }
+        *upload_data_size = 0;
+        size_t max = req->srv->cfg.max_body;
+        if (req->blen + n > max) /* chunked body, or longer than announced */
+            return req_fail(req, 413);
+        if (req->pending_status) {
+            req->blen += n; /* counted, not kept */
+            return MHD_YES;
+        }
+        if (req->blen + n + 1 > req->bcap) {
+            size_t cap = req->bcap ? req->bcap : 1024;
+            while (cap < req->blen + n + 1)
+                cap *= 2;
+            uint8_t *nb = realloc(req->body, cap);
+            if (!nb)
+                return req_fail(req, 413);
+            req->body = nb;
+            req->bcap = cap;
+        }
+        memcpy(req->body + req->blen, upload_data, n);
+        req->blen += n;
+        req->body[req->blen] = '\0';
+        return MHD_YES;
+    }
+    case REQ_DISPATCHED: { /* resumed after an asynchronous reply */
+        pthread_mutex_lock(&req->mu);
+        if (!req->replied) { /* not expected: stay parked until the reply */
+            MHD_suspend_connection(conn);
+            req->suspended = true;
+            pthread_mutex_unlock(&req->mu);
+            return MHD_YES;
+        }
+        pthread_mutex_unlock(&req->mu);
+        return req_send(req);
+    }
+    default: /* REQ_DONE: response queued; swallow whatever still arrives */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+}
+
+static void mhd_log_cb(void *cls, const char *fmt, va_list ap)
+{
+    bs_http_server_t *s = cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    bs_log_warn(s->service, "libmicrohttpd: %s", msg);
+}
+
+/* ------------------------------------------------------------- listeners */
+
+/* Binds "http://host:port" [s, e). Returns the fd or -1 with err set. */
+static int listener_bind(const char *url, int *port_out, bool *v6, char *err, size_t errlen)
+{
+    int fd = -1;
+    struct addrinfo *ai = NULL;
+    if (strncasecmp(url, "http://", 7) != 0) {
+        snprintf(err, errlen, "http: listener \"%s\": only http:// is supported", url);
+        goto fail;
+    }
+    const char *h = url + 7;
+    char host[256];
+    const char *ps;
+    if (*h == '[') {
+        const char *rb = strchr(h, ']');
+        if (!rb || rb[1] != ':' || (size_t)(rb - h - 1) >= sizeof host) {
+            snprintf(err, errlen, "http: listener \"%s\": bad IPv6 address", url);
+            goto fail;
+        }
+        memcpy(host, h + 1, (size_t)(rb - h - 1));
+        host[rb - h - 1] = '\0';
+        ps = rb + 2;
+    } else {
+        const char *colon = strrchr(h, ':');
+        if (!colon || (size_t)(colon - h) >= sizeof host) {
+            snprintf(err, errlen, "http: listener \"%s\": expected http://host:port", url);
+            goto fail;
+        }
+        memcpy(host, h, (size_t)(colon - h));
+        host[colon - h] = '\0';
+        ps = colon + 1;
+    }
+    char *end;
+    long port = strtol(ps, &end, 10);
+    if (end == ps || (*end && strcmp(end, "/") != 0) || port < 0 || port > 65535) {
+        snprintf(err, errlen, "http: listener \"%s\": bad port", url);
+        goto fail;
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    char pstr[16];
+    snprintf(pstr, sizeof pstr, "%ld", port);
+    int gr = getaddrinfo(host[0] ? host : "0.0.0.0", pstr, &hints, &ai);
+    if (gr != 0) {
+        snprintf(err, errlen, "http: listener \"%s\": cannot resolve \"%s\": %s", url, host,
+                 gai_strerror(gr));
+        goto fail;
+    }
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        snprintf(err, errlen, "http: cannot listen on %s: %s", url, strerror(errno));
+        goto fail;
+    }
+    *v6 = ai->ai_family == AF_INET6;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+    freeaddrinfo(ai);
+    return fd;
+fail:
+    if (fd >= 0)
+        close(fd);
+    if (ai)
+        freeaddrinfo(ai);
+    return -1;
+}
 
 bs_http_server_t *bs_http_server_start(const bs_http_config_t *cfg, const bs_http_route_t *routes,
                                        int nroutes, void *ctx, char *err, size_t errlen)
 {
-    (void)cfg, (void)routes, (void)nroutes, (void)ctx;
-    snprintf(err, errlen, "http: server not implemented yet");
+    bs_http_server_t *s = calloc(1, sizeof *s);
+    char *list = NULL;
+    if (!s) {
+        snprintf(err, errlen, "http: out of memory");
+        return NULL;
+    }
+    s->cfg = *cfg;
+    s->ctx = ctx;
+    s->service = cfg->service_name ? cfg->service_name : "http";
+    if (s->cfg.threads <= 0)
+        s->cfg.threads = 2;
+    if (s->cfg.max_body == 0)
+        s->cfg.max_body = BS_HTTP_DEFAULT_BODY;
+    if (!cfg->produces || cfg->nproduces <= 0) {
+        snprintf(err, errlen, "http: %s: no produced media types configured", s->service);
+        goto fail;
+    }
+    if (bs_http_router_init(&s->router, routes, nroutes, err, errlen) != 0)
+        goto fail;
+    list = strdup(cfg->listeners ? cfg->listeners : "");
+    if (!list) {
+        snprintf(err, errlen, "http: out of memory");
+        goto fail;
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        size_t tl = strlen(tok);
+        while (tl && (tok[tl - 1] == ' ' || tok[tl - 1] == '\t'))
+            tok[--tl] = '\0';
+        if (!tl)
+            continue;
+        if (s->nl >= BS_HTTP_MAX_LISTENERS) {
+            snprintf(err, errlen, "http: more than %d listeners", BS_HTTP_MAX_LISTENERS);
+            goto fail;
+        }
+        bs_http_listener_t *l = &s->l[s->nl];
+        l->srv = s;
+        snprintf(l->url, sizeof l->url, "%s", tok);
+        bool v6 = false;
+        l->fd = listener_bind(tok, &l->port, &v6, err, errlen);
+        if (l->fd < 0)
+            goto fail;
+        s->nl++;
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+        l->d = MHD_start_daemon(
+            flags, (uint16_t)l->port, NULL, NULL, on_access, l, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_log_cb, s, MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_THREAD_POOL_SIZE,
+            (unsigned)(s->cfg.threads > 1 ? s->cfg.threads : 0), MHD_OPTION_NOTIFY_COMPLETED,
+            completed_cb, l, MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, l,
+            MHD_OPTION_UNESCAPE_CALLBACK, noop_unescape_cb, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)120, MHD_OPTION_END);
+        if (!l->d) {
+            snprintf(err, errlen, "http: cannot start the HTTP server on %s", tok);
+            goto fail;
+        }
+        l->fd = -1; /* MHD owns (and closes) it now */
+    }
+    if (s->nl == 0) {
+        snprintf(err, errlen, "http: %s: no listeners configured", s->service);
+        goto fail;
+    }
+    for (int i = 0; i < s->nl; i++) {
+        const char *u = s->l[i].url + 7; /* checked by listener_bind */
+        const char *colon = u[0] == '[' ? strchr(u, ']') + 1 : strrchr(u, ':');
+        int hl = (int)(colon - u);
+        bs_log_info(s->service, "%s listening on http://%.*s:%d (%d thread%s, max body %zu bytes)",
+                    s->service, hl ? hl : 7, hl ? u : "0.0.0.0", s->l[i].port, s->cfg.threads,
+                    s->cfg.threads == 1 ? "" : "s", s->cfg.max_body);
+    }
+    free(list);
+    return s;
+fail:
+    free(list);
+    bs_http_server_stop(s);
     return NULL;
 }
+
 void bs_http_server_stop(bs_http_server_t *s)
 {
-    (void)s;
+    if (!s)
+        return;
+    for (int i = 0; i < s->nl; i++) {
+        if (s->l[i].d)
+            MHD_stop_daemon(s->l[i].d);
+        if (s->l[i].fd >= 0)
+            close(s->l[i].fd);
+    }
+    bs_http_router_free(&s->router);
+    free(s);
 }
+
 int bs_http_server_port(bs_http_server_t *s, int i)
 {
-    return (void)s, (void)i, -1;
-}
-const char *bs_http_method(bs_http_req_t *req)
-{
-    return (void)req, NULL;
-}
-const char *bs_http_path(bs_http_req_t *req)
-{
-    return (void)req, NULL;
-}
-const char *bs_http_param(bs_http_req_t *req, const char *n)
-{
-    return (void)req, (void)n, NULL;
-}
-const char *bs_http_query(bs_http_req_t *req, const char *n)
-{
-    return (void)req, (void)n, NULL;
-}
-bool bs_http_query_bool(bs_http_req_t *req, const char *n)
-{
-    return (void)req, (void)n, false;
-}
-const char *bs_http_header(bs_http_req_t *req, const char *n)
-{
-    return (void)req, (void)n, NULL;
-}
-const uint8_t *bs_http_body(bs_http_req_t *req, size_t *len)
-{
-    (void)req;
-    *len = 0;
-    return (const uint8_t *)"";
-}
-json_t *bs_http_body_json(bs_http_req_t *req, json_error_t *jerr)
-{
-    return (void)req, (void)jerr, NULL;
-}
-const char *bs_http_media(bs_http_req_t *req)
-{
-    return (void)req, NULL;
-}
-void bs_http_reply(bs_http_req_t *req, int status, const char *ct, const void *body, size_t len)
-{
-    (void)req, (void)status, (void)ct, (void)body, (void)len;
-}
-void bs_http_reply_ex(bs_http_req_t *req, int status, const char *ct, const void *body, size_t len,
-                      const char *const *headers)
-{
-    (void)req, (void)status, (void)ct, (void)body, (void)len, (void)headers;
-}
-void bs_http_reply_json(bs_http_req_t *req, int status, json_t *body)
-{
-    (void)req, (void)status;
-    json_decref(body);
-}
-void bs_http_reply_error(bs_http_req_t *req, int status, int error_code, const char *fmt, ...)
-{
-    (void)req, (void)status, (void)error_code, (void)fmt;
-}
-int bs_http_forward(const char *base_url, bs_http_req_t *req, long timeout_ms, char *err,
-                    size_t errlen)
-{
-    (void)base_url, (void)req, (void)timeout_ms;
-    snprintf(err, errlen, "http: forwarding not implemented yet");
-    return -1;
-}
-long bs_http_url_decode(const char *src, size_t len, char *dst, bool plus_is_space)
-{
-    (void)src, (void)len, (void)dst, (void)plus_is_space;
-    return -1;
-}
-int bs_http_negotiate(const char *accept, const bs_http_media_t *produces, int n)
-{
-    return (void)accept, (void)produces, n > 0 ? 0 : -1;
-}
-bool bs_http_content_type_ok(const char *content_type, const char *const *consumes, int n)
-{
-    return (void)content_type, (void)consumes, (void)n, true;
+    if (!s || i < 0 || i >= s->nl)
+        return -1;
+    return s->l[i].port;
 }

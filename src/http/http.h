@@ -96,6 +96,8 @@ int bs_http_server_port(bs_http_server_t *s, int i);
 const char *bs_http_method(bs_http_req_t *req);
 /* Path as received (still %-encoded, without the query string). */
 const char *bs_http_path(bs_http_req_t *req);
+/* Raw (still encoded) query string without the '?'; NULL if none. */
+const char *bs_http_raw_query(bs_http_req_t *req);
 /* URL-decoded value of route parameter {name}; NULL if the route has none. */
 const char *bs_http_param(bs_http_req_t *req, const char *name);
 /* URL-decoded ('+' = space) value of the first query parameter `name`; ""
