@@ -21,7 +21,7 @@ LDFLAGS += $(SANFLAGS)
 # not pull in librdkafka or libmicrohttpd, which the services use)
 LIBS    = -Wl,--as-needed -lrdkafka -lmicrohttpd -ljansson -lcurl -lavro -lz -lsnappy -llz4 -lzstd -lpthread -lm
 
-LIB_SRC = $(filter-out src/cmd/main.c,$(wildcard src/base/*.c src/net/*.c src/proto/*.c src/proto/gen/*.c src/broker/*.c src/http/*.c src/registry/*.c src/serdes/*.c src/rest/*.c src/client/*.c src/cmd/*.c))
+LIB_SRC = $(filter-out src/cmd/main.c,$(wildcard src/base/*.c src/net/*.c src/proto/*.c src/proto/gen/*.c src/broker/*.c src/http/*.c src/registry/*.c src/serdes/*.c src/rest/*.c src/client/*.c src/tools/*.c src/up/*.c src/cmd/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)

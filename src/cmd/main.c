@@ -3,6 +3,7 @@
  */
 #include "base/log.h"
 #include "broker/broker.h"
+#include "tools/tools.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@ static void usage(FILE *out)
                  "usage: basin <command> [options]\n\n"
                  "commands:\n"
                  "  broker    run the Kafka-protocol broker (basin broker --help)\n"
+                 "  topics    create, list, describe, alter, delete topics\n"
+                 "  produce   send lines from stdin to a topic\n"
+                 "  consume   print a topic's records\n"
                  "  version   print the version\n\n"
                  "environment: BASIN_LOG_LEVEL=debug|info|warn|error (default info)\n",
             BASIN_VERSION);
@@ -50,6 +54,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "broker") == 0)
         return bs_broker_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "topics") == 0)
+        return bs_tools_topics_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "produce") == 0)
+        return bs_tools_produce_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "consume") == 0)
+        return bs_tools_consume_main(argc - 2, argv + 2);
     fprintf(stderr, "basin: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;
