@@ -65,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define COMP        "cleaner"
 #define READ_CHUNK  (8u << 20)
@@ -477,6 +478,29 @@ static int batch_records(const uint8_t *b, int64_t bsize, const bs_batch_hdr_t *
         *recs = b + BS_BATCH_HDR_SIZE;
         *rlen = (size_t)bsize - BS_BATCH_HDR_SIZE;
         return 0;
+    }
+    if ((h->Attributes & BS_BATCH_ATTR_CODEC_MASK) == BS_CODEC_ZSTD) {
+        /* Fast path: one reused context per thread and a single-shot
+         * decompression when the frame records its size (bs_batch_decompress
+         * sets up a new stream per batch, which dominates for small ones). */
+        static _Thread_local ZSTD_DCtx *dctx;
+        const uint8_t *src = b + BS_BATCH_HDR_SIZE;
+        size_t srclen = (size_t)bsize - BS_BATCH_HDR_SIZE;
+        unsigned long long sz = ZSTD_getFrameContentSize(src, srclen);
+        if (!dctx)
+            dctx = ZSTD_createDCtx();
+        if (dctx && sz != ZSTD_CONTENTSIZE_UNKNOWN && sz != ZSTD_CONTENTSIZE_ERROR &&
+            sz <= BS_BATCH_MAX_DECOMPRESSED) {
+            uint8_t *out = bs_xmalloc(sz ? (size_t)sz : 1);
+            size_t r = ZSTD_decompressDCtx(dctx, out, (size_t)sz, src, srclen);
+            if (!ZSTD_isError(r) && r == sz) {
+                *owned = out;
+                *recs = out;
+                *rlen = r;
+                return 0;
+            }
+            free(out);
+        }
     }
     if (bs_batch_decompress(b, (size_t)bsize, owned, rlen, NULL, 0) < 0)
         return -1;

@@ -934,6 +934,23 @@ int bs_batch_build_raw(bs_wbuf_t *w, const bs_batch_hdr_t *hdr, const uint8_t *r
     wr32(h + BS_BATCH_OFF_RECORDS_COUNT, (uint32_t)count);
     if (codec == BS_CODEC_NONE) {
         bs_wbuf_put(w, records, len);
+    } else if (codec == BS_CODEC_ZSTD) {
+        /* The cleaner recompresses thousands of batches: reuse one context
+         * per thread (ZSTD_compress would allocate ~1 MiB state each time).
+         * It lives as long as the thread. */
+        static _Thread_local ZSTD_CCtx *cctx;
+        if (!cctx)
+            cctx = ZSTD_createCCtx();
+        size_t bound = ZSTD_compressBound(len), at = w->len;
+        uint8_t *dst = bs_wbuf_reserve(w, bound);
+        size_t r = cctx ? ZSTD_compressCCtx(cctx, dst, bound, len ? records : (const uint8_t *)"",
+                                            len, 3)
+                        : (size_t)-1;
+        if (!cctx || ZSTD_isError(r)) {
+            w->len = start;
+            goto done;
+        }
+        w->len = at + r;
     } else if (compress_into(w, len ? records : (const uint8_t *)"", len, codec) < 0) {
         w->len = start;
         goto done;
