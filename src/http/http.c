@@ -18,7 +18,8 @@
  *     v                          (nothing else is answered on this first call:
  *                                MHD 0.9.75 would then close the connection)
  *   REQ_BODY --on_access [MHD]--> append (or discard when an error is
- *     |                          pending; over max_body: 413 -> REQ_DONE)
+ *     |                          pending; past max_body the error is 413;
+ *     |                          past 2 * max_body + 1 MiB: connection dropped)
  *     |-- upload complete -----> pending error -> REQ_DONE, else req_dispatch
  *     v
  *   REQ_DISPATCHED: handler ran. If it replied already, the response is queued
@@ -488,9 +489,18 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         }
         *upload_data_size = 0;
         size_t max = req->srv->cfg.max_body;
-        if (req->blen + n > max) /* chunked body, or longer than announced */
-            return req_fail(req, 413);
+        if (req->blen + n > max && !req->pending_status) {
+            /* a chunked body over the limit: MHD 0.9.75 cannot queue a
+             * response in mid-upload, so drop the rest and answer at its
+             * end; past a hard limit, drop the connection instead */
+            req->pending_status = 413;
+            free(req->body);
+            req->body = NULL;
+            req->bcap = 0;
+        }
         if (req->pending_status) {
+            if (req->blen + n > 2 * max + (1u << 20))
+                return MHD_NO;
             req->blen += n; /* counted, not kept */
             return MHD_YES;
         }

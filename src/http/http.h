@@ -55,8 +55,11 @@ typedef struct bs_http_route_s {
 } bs_http_route_t;
 
 /* A media type this service produces, with its server-side quality qs
- * (0 < qs <= 1). The chosen type maximises q(Accept) * qs; ties go to the
- * earlier entry. E.g. {"application/vnd.schemaregistry.v1+json", 1.0},
+ * (0 < qs <= 1). Among the types the Accept header allows (q > 0), the choice
+ * orders by how specific the matching Accept range is (type/subtype, then
+ * type/any, then any/any), then the client's q, then qs; ties go to the
+ * earlier entry (JAX-RS 2.0 section 3.8, as Confluent's Jersey does). E.g.
+ * {"application/vnd.schemaregistry.v1+json", 1.0},
  * {"application/vnd.schemaregistry+json", 0.9}, {"application/json", 0.5}. */
 typedef struct bs_http_media_s {
     const char *type;

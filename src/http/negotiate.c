@@ -6,8 +6,10 @@
  * by fuzz_http_accept.
  *
  * For each produced type t (server quality qs), the most specific Accept
- * range matching it (type/subtype over type/any over any/any) gives q(t); the
- * choice maximises q(t) * qs(t), earlier entries winning ties. Ranges that
+ * range matching it (type/subtype over type/any over any/any) gives its
+ * specificity and client quality q(t). As in JAX-RS 2.0 section 3.8 (Jersey,
+ * hence Confluent), the choice orders acceptable types (q > 0) by
+ * specificity, then q, then qs; earlier entries win full ties. Ranges that
  * cannot be parsed are ignored (if none is left: as if Accept were absent);
  * a bare "*" is read as any/any (Java's HttpURLConnection sends it).
  * Parameters other than q are ignored.
@@ -134,14 +136,21 @@ int bs_http_negotiate(const char *accept, const bs_http_media_t *produces, int n
         }
         p = *end ? end + 1 : end;
     }
+    /* JAX-RS 2.0 section 3.8 step 4 (what Confluent's Jersey does): order by
+     * specificity of the matching range, then client q, then server qs */
     int best = -1;
-    double best_score = 0;
     for (int i = 0; i < n; i++) {
-        double score = (any_range ? q_of[i] : 1.0) * produces[i].qs;
-        if (score > best_score) {
-            best_score = score;
-            best = i;
+        if (!any_range) {
+            spec_of[i] = 1;
+            q_of[i] = 1;
         }
+        if (spec_of[i] == 0 || q_of[i] <= 0 || produces[i].qs <= 0)
+            continue;
+        if (best < 0 || spec_of[i] > spec_of[best] ||
+            (spec_of[i] == spec_of[best] &&
+             (q_of[i] > q_of[best] ||
+              (q_of[i] == q_of[best] && produces[i].qs > produces[best].qs))))
+            best = i;
     }
     return best;
 }
