@@ -15,7 +15,12 @@
  * one record per live key, with the latest value, at that value's original
  * offset, and nothing for a deleted key ("__filler" records are ignored).
  *
+ * With --txn 1, a committed transaction then writes a new version of keys
+ * k%3==1 and an aborted one newer versions of keys k%3 in {1,2}: the check
+ * (read_uncommitted) then also proves the cleaner removed aborted records.
+ *
  * usage: eos_compact BOOTSTRAP TOPIC [--keys K] [--versions V] [--deadline-s S]
+ *                    [--txn 0|1]
  * Prints PASS/FAIL eos.compact.produced and eos.compact.latest_per_key.
  */
 #include "itest.h"
@@ -49,7 +54,9 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         ks[k].off = m->offset;
 }
 
-static void put(rd_kafka_t *rk, const char *topic, long k, int version, int tombstone) {
+/* Writes version `version` of key k (or a tombstone). track=0: the write
+ * belongs to a transaction that will be aborted, so it is not expected. */
+static void put_t(rd_kafka_t *rk, const char *topic, long k, int version, int tombstone, int track) {
     char key[32], val[128];
     int kl = snprintf(key, sizeof(key), "k%ld", k);
     int vl = 0;
@@ -57,14 +64,16 @@ static void put(rd_kafka_t *rk, const char *topic, long k, int version, int tomb
         vl = snprintf(val, sizeof(val), "k%ld-v%d-", k, version);
         vl = (int)itest_value((uint64_t)(k * 1000 + version), val + vl, 100 - (size_t)vl) + vl;
     }
-    ks[k].deleted = tombstone;
-    if (!tombstone)
-        ks[k].version = version;
+    if (track) {
+        ks[k].deleted = tombstone;
+        if (!tombstone)
+            ks[k].version = version;
+    }
     for (;;) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
             rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION((int)(k % P)), RD_KAFKA_V_KEY(key, (size_t)kl),
             RD_KAFKA_V_VALUE(tombstone ? NULL : val, tombstone ? 0 : (size_t)vl),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE((void *)(intptr_t)k), RD_KAFKA_V_END);
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE((void *)(intptr_t)(track ? k : -1)), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(rk, 10);
             continue;
@@ -74,6 +83,10 @@ static void put(rd_kafka_t *rk, const char *topic, long k, int version, int tomb
         break;
     }
     rd_kafka_poll(rk, 0);
+}
+
+static void put(rd_kafka_t *rk, const char *topic, long k, int version, int tombstone) {
+    put_t(rk, topic, k, version, tombstone, 1);
 }
 
 /* One scan from the start; returns 0 when the log is exactly compacted, else
@@ -163,7 +176,7 @@ int main(int argc, char **argv) {
     if (argc < 3)
         itest_die("usage: eos_compact BOOTSTRAP TOPIC [--keys K] [--versions V] [--deadline-s S]");
     const char *bs = argv[1], *topic = argv[2];
-    int versions = 20, deadline_s = 60;
+    int versions = 20, deadline_s = 60, txn = 0;
     nkeys = 500;
     for (int i = 3; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--keys"))
@@ -172,6 +185,8 @@ int main(int argc, char **argv) {
             versions = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--deadline-s"))
             deadline_s = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--txn"))
+            txn = atoi(argv[i + 1]);
         else
             itest_die("unknown option %s", argv[i]);
     }
@@ -218,6 +233,42 @@ int main(int argc, char **argv) {
         return 1;
     }
     itest_pass("eos.compact.produced");
+
+    if (txn) {
+        /* Transactions on the compacted topic: a committed one writes a new
+         * version of keys k%3==1 (also reviving deleted ones); an aborted one
+         * writes newer versions of keys k%3 in {1,2}, which must never win
+         * and must be removed by the cleaner. */
+        rd_kafka_conf_t *tc = itest_conf(bs);
+        itest_set(tc, "transactional.id", "eos-compact-tx");
+        rd_kafka_conf_set_dr_msg_cb(tc, dr_cb);
+        rd_kafka_t *tp = itest_new(RD_KAFKA_PRODUCER, tc);
+        rd_kafka_error_t *te = rd_kafka_init_transactions(tp, 30000);
+        if (!te)
+            te = rd_kafka_begin_transaction(tp);
+        long n = 0;
+        for (long k = 1; !te && k < nkeys; k += 3, n++)
+            put_t(tp, topic, k, versions, 0, 1);
+        if (!te)
+            te = rd_kafka_commit_transaction(tp, 30000);
+        if (!te)
+            te = rd_kafka_begin_transaction(tp);
+        for (long k = 0; !te && k < nkeys; k++)
+            if (k % 3)
+                put_t(tp, topic, k, versions + 1, 0, 0);
+        if (!te) {
+            rd_kafka_flush(tp, 10000);
+            te = rd_kafka_abort_transaction(tp, 30000);
+        }
+        if (te) {
+            itest_fail("eos.compact.txn_produced", "%s", rd_kafka_error_string(te));
+            rd_kafka_error_destroy(te);
+            return 1;
+        }
+        writes += n;
+        itest_pass("eos.compact.txn_produced");
+        rd_kafka_destroy(tp);
+    }
 
     int64_t t0 = itest_mono_ms(), end = t0 + (int64_t)deadline_s * 1000, last_fill = 0;
     char why[1024] = "no scan finished";
