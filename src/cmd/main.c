@@ -22,6 +22,7 @@ static void usage(FILE *out)
                  "  topics    create, list, describe, alter, delete topics\n"
                  "  produce   send lines from stdin to a topic\n"
                  "  consume   print a topic's records\n"
+                 "  groups    list, describe, reset offsets of, delete consumer groups\n"
                  "  version   print the version\n\n"
                  "environment: BASIN_LOG_LEVEL=debug|info|warn|error (default info)\n",
             BASIN_VERSION);
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
         return bs_tools_produce_main(argc - 2, argv + 2);
     if (strcmp(cmd, "consume") == 0)
         return bs_tools_consume_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "groups") == 0)
+        return bs_tools_groups_main(argc - 2, argv + 2);
     fprintf(stderr, "basin: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;
