@@ -3,6 +3,7 @@
  */
 #include "base/log.h"
 #include "broker/broker.h"
+#include "registry/registry.h"
 #include "tools/tools.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ static void usage(FILE *out)
                  "usage: basin <command> [options]\n\n"
                  "commands:\n"
                  "  broker    run the Kafka-protocol broker (basin broker --help)\n"
+                 "  registry  run the Schema Registry (basin registry --help)\n"
                  "  topics    create, list, describe, alter, delete topics\n"
                  "  produce   send lines from stdin to a topic\n"
                  "  consume   print a topic's records\n"
@@ -55,6 +57,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "broker") == 0)
         return bs_broker_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "registry") == 0)
+        return bs_registry_main(argc - 2, argv + 2);
     if (strcmp(cmd, "topics") == 0)
         return bs_tools_topics_main(argc - 2, argv + 2);
     if (strcmp(cmd, "produce") == 0)

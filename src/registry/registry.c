@@ -1,0 +1,271 @@
+/*
+ * registry.c — the `basin registry` service: configuration, start-up order,
+ * the write queue and its writer thread, leadership state, shutdown.
+ *
+ * Start-up: load config -> open the store (topic checked/created, consumer
+ * replaying from offset 0) -> read to the end of the topic -> leadership
+ * (single instance: leader when eligible; with the election client: as
+ * elected) -> HTTP server -> wait for SIGINT/SIGTERM.
+ *
+ * Writes: a handler that must write enqueues a job (bs_reg_enqueue); the
+ * writer thread runs jobs one at a time, in arrival order:
+ *
+ *   leader, ready      -> job->fn (validates against the model, writes the
+ *                         record, waits for read-back, replies)
+ *   leader, not ready  -> sync (NOOP read back) first, then as above
+ *   follower, known    -> bs_http_forward to the leader (50003 on failure)
+ *   no leader known    -> 50004
+ *
+ * Running writes one at a time makes id and version assignment race-free:
+ * the model the writer reads already contains every write it acknowledged.
+ */
+#include "registry/registry.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/log.h"
+#include "registry/registry_int.h"
+
+static const bs_http_media_t g_produces[] = {
+    {"application/vnd.schemaregistry.v1+json", 1.0},
+    {"application/vnd.schemaregistry+json", 0.9},
+    {"application/json", 0.5},
+};
+static const char *const g_consumes[] = {
+    "application/vnd.schemaregistry.v1+json",
+    "application/vnd.schemaregistry+json",
+    "application/json",
+    "application/octet-stream",
+};
+
+void bs_reg_enqueue(bs_registry_t *r, bs_http_req_t *req, bs_reg_job_fn fn, void *arg,
+                    void (*free_arg)(void *))
+{
+    bs_reg_job_t *j = bs_xcalloc(1, sizeof *j);
+    j->req = req;
+    j->fn = fn;
+    j->arg = arg;
+    j->free_arg = free_arg;
+    pthread_mutex_lock(&r->qmu);
+    if (r->qstop) {
+        pthread_mutex_unlock(&r->qmu);
+        bs_http_reply_error(req, 500, 50001, "The registry is shutting down");
+        if (free_arg)
+            free_arg(arg);
+        free(j);
+        return;
+    }
+    if (r->qtail)
+        r->qtail->next = j;
+    else
+        r->qhead = j;
+    r->qtail = j;
+    pthread_cond_signal(&r->qcond);
+    pthread_mutex_unlock(&r->qmu);
+}
+
+void bs_reg_set_leader(bs_registry_t *r, bool self, const char *url)
+{
+    pthread_mutex_lock(&r->leader_mu);
+    bool was = r->is_leader;
+    char *old = r->leader_url;
+    r->is_leader = self;
+    if (!self || !was)
+        r->leader_ready = false;
+    r->leader_url = url ? bs_xstrdup(url) : NULL;
+    pthread_mutex_unlock(&r->leader_mu);
+    if (self != was || (old == NULL) != (url == NULL) || (old && url && strcmp(old, url) != 0))
+        bs_log_info("registry", "leader: %s", self ? "this instance" : url ? url : "unknown");
+    free(old);
+}
+
+static void run_job(bs_registry_t *r, bs_reg_job_t *j)
+{
+    char err[512];
+    pthread_mutex_lock(&r->leader_mu);
+    bool leader = r->is_leader, ready = r->leader_ready;
+    char *url = r->leader_url ? bs_xstrdup(r->leader_url) : NULL;
+    pthread_mutex_unlock(&r->leader_mu);
+
+    if (leader && !ready) {
+        /* a new leader first reads everything the previous one wrote */
+        if (bs_reg_store_sync(r->store, r->cfg->init_timeout_ms, err, sizeof err) != 0) {
+            bs_http_reply_error(j->req, 500, 50002, "The leader could not read the store: %s", err);
+            goto done;
+        }
+        pthread_mutex_lock(&r->leader_mu);
+        if (r->is_leader)
+            r->leader_ready = true;
+        pthread_mutex_unlock(&r->leader_mu);
+    }
+    if (leader) {
+        j->fn(r, j->req, j->arg);
+    } else if (url) {
+        if (bs_http_forward(url, j->req, 30000, err, sizeof err) != 0)
+            bs_http_reply_error(j->req, 500, 50003,
+                                "Error while forwarding the request to the leader %s: %s", url,
+                                err);
+    } else {
+        bs_http_reply_error(j->req, 500, 50004, "Leader not known.");
+    }
+done:
+    free(url);
+}
+
+static void *writer_main(void *arg)
+{
+    bs_registry_t *r = arg;
+    for (;;) {
+        pthread_mutex_lock(&r->qmu);
+        while (!r->qhead && !r->qstop)
+            pthread_cond_wait(&r->qcond, &r->qmu);
+        bs_reg_job_t *j = r->qhead;
+        if (j) {
+            r->qhead = j->next;
+            if (!r->qhead)
+                r->qtail = NULL;
+        }
+        bool stop = r->qstop;
+        pthread_mutex_unlock(&r->qmu);
+        if (!j) {
+            if (stop)
+                break;
+            continue;
+        }
+        if (stop)
+            bs_http_reply_error(j->req, 500, 50001, "The registry is shutting down");
+        else
+            run_job(r, j);
+        if (j->free_arg)
+            j->free_arg(j->arg);
+        free(j);
+    }
+    return NULL;
+}
+
+static void reg_parsed_free(void *p)
+{
+    bs_avro_schema_free(p);
+}
+
+int bs_registry_main(int argc, char **argv)
+{
+    int rc = 1;
+    char err[1024];
+    bs_reg_config_t cfg;
+    bs_registry_t *r = bs_xcalloc(1, sizeof *r);
+    sigset_t sigs;
+
+    bs_reg_config_init(&cfg);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            bs_reg_config_usage(stdout);
+            rc = 0;
+            goto out;
+        }
+        if (strcmp(argv[i], "--print-config-docs") == 0) {
+            rc = bs_reg_config_print_docs(stdout) == 0 ? 0 : 1;
+            goto out;
+        }
+    }
+    if (bs_reg_config_load_args(&cfg, argc, argv, err, sizeof err) != 0) {
+        bs_log_error("registry", "configuration: %s", err);
+        rc = 2;
+        goto out;
+    }
+    r->cfg = &cfg;
+    bs_reg_model_init(&r->model);
+    r->model.parsed_free = reg_parsed_free;
+    pthread_mutex_init(&r->leader_mu, NULL);
+    pthread_mutex_init(&r->qmu, NULL);
+    pthread_cond_init(&r->qcond, NULL);
+
+    /* every thread created from here on inherits the blocked signals */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    bs_log_info("registry",
+                "Basin Schema Registry starting: REST API on %s, store %s (topic %s), "
+                "identity %s, leader eligible: %s",
+                cfg.listeners, cfg.bootstrap, cfg.topic, cfg.self_url,
+                cfg.leader_eligibility ? "yes" : "no");
+    bs_reg_config_log(&cfg);
+
+    r->store = bs_reg_store_open(&cfg, &r->model, err, sizeof err);
+    if (!r->store) {
+        bs_log_error("registry", "schema store: %s", err);
+        goto out;
+    }
+    if (bs_reg_store_caught_up(r->store, cfg.init_timeout_ms, err, sizeof err) != 0) {
+        bs_log_error("registry", "schema store: %s", err);
+        goto out;
+    }
+    pthread_rwlock_rdlock(&r->model.lock);
+    bs_log_info("registry",
+                "read %s to offset %lld: %zu subjects, %zu schemas, highest id %d (%llu records, "
+                "%llu skipped)",
+                cfg.topic, (long long)r->model.applied, bs_hmap_count(&r->model.subjects),
+                bs_hmap_count(&r->model.by_id), (int)r->model.max_id,
+                (unsigned long long)r->model.records, (unsigned long long)r->model.rejected);
+    pthread_rwlock_unlock(&r->model.lock);
+
+    if (pthread_create(&r->writer, NULL, writer_main, r) != 0) {
+        bs_log_error("registry", "cannot start the writer thread");
+        goto out;
+    }
+    r->writer_started = true;
+
+    if (bs_reg_election_start(r, err, sizeof err) != 0) {
+        bs_log_error("registry", "leader election: %s", err);
+        goto out;
+    }
+
+    bs_http_config_t hc = {
+        .listeners = cfg.listeners,
+        .threads = cfg.http_threads,
+        .produces = g_produces,
+        .nproduces = 3,
+        .consumes = g_consumes,
+        .nconsumes = 4,
+        .max_body = (size_t)cfg.max_schema_bytes * 2 + 65536,
+        .service_name = "schema-registry",
+    };
+    r->http = bs_http_server_start(&hc, bs_reg_routes, bs_reg_nroutes, r, err, sizeof err);
+    if (!r->http) {
+        bs_log_error("registry", "REST API: %s", err);
+        goto out;
+    }
+    bs_log_info("registry", "Schema Registry ready on %s", cfg.listeners);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    bs_log_info("registry", "signal %d: shutting down", sig);
+    rc = 0;
+out:
+    bs_reg_election_stop(r);
+    if (r->writer_started) {
+        pthread_mutex_lock(&r->qmu);
+        r->qstop = true;
+        pthread_cond_broadcast(&r->qcond);
+        pthread_mutex_unlock(&r->qmu);
+        pthread_join(r->writer, NULL);
+    }
+    bs_http_server_stop(r->http);
+    bs_reg_store_close(r->store);
+    if (r->cfg) {
+        bs_reg_model_free(&r->model);
+        pthread_mutex_destroy(&r->leader_mu);
+        pthread_mutex_destroy(&r->qmu);
+        pthread_cond_destroy(&r->qcond);
+        free(r->leader_url);
+    }
+    free(r);
+    bs_reg_config_free(&cfg);
+    return rc;
+}
