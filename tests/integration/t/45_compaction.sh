@@ -54,7 +54,7 @@ for _ in $(seq 1 100); do
     consume >"$ITEST_TMP/got.txt"
     # Records of the active segment are never cleaned: compare only what
     # the expectation covers, but require every line to be expected.
-    if python3 - "$WANT" "$ITEST_TMP/got.txt" <<'EOF'; then
+    if python3 - "$WANT" "$ITEST_TMP/got.txt" 2>"$ITEST_TMP/why.txt" <<'EOF'; then
 import sys
 want = open(sys.argv[1]).read().splitlines()
 got = open(sys.argv[2]).read().splitlines()
@@ -77,7 +77,7 @@ done
 if [ $ok = 1 ]; then
     pass compaction.latest_per_key
 else
-    fail compaction.latest_per_key "after 20 s: $(wc -l <"$ITEST_TMP/got.txt") records, e.g. $(head -n 3 "$ITEST_TMP/got.txt" | tr '\n' ';')"
+    fail compaction.latest_per_key "after 20 s: $(tail -n 1 "$ITEST_TMP/why.txt"); $(wc -l <"$ITEST_TMP/got.txt") records, e.g. $(head -n 3 "$ITEST_TMP/got.txt" | tr '\n' ';')"
 fi
 grep -q "cleaner.*$T-0: cleaned" "$BROKER_LOG" && pass compaction.log_line ||
     fail compaction.log_line "no cleaner log line for $T-0"
