@@ -5,6 +5,7 @@
 #include "broker/broker.h"
 #include "registry/registry.h"
 #include "tools/tools.h"
+#include "up/up.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ static void usage(FILE *out)
                  "  produce   send lines from stdin to a topic\n"
                  "  consume   print a topic's records\n"
                  "  groups    list, describe, reset offsets of, delete consumer groups\n"
+                 "  up        run the local platform (broker, registry, ...) supervised\n"
+                 "  status    report on the services `basin up` runs\n"
                  "  version   print the version\n\n"
                  "environment: BASIN_LOG_LEVEL=debug|info|warn|error (default info)\n",
             BASIN_VERSION);
@@ -67,6 +70,10 @@ int main(int argc, char **argv)
         return bs_tools_consume_main(argc - 2, argv + 2);
     if (strcmp(cmd, "groups") == 0)
         return bs_tools_groups_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "up") == 0)
+        return bs_up_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "status") == 0)
+        return bs_up_status_main(argc - 2, argv + 2);
     fprintf(stderr, "basin: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;
