@@ -4,6 +4,7 @@
  * (the shape of a Schema Registry answer), negotiated like the registry.
  *
  * usage: http_echo [listener (default http://127.0.0.1:18081)] [threads (2)]
+ *        http_echo --print-body   (writes the body, for the nginx side)
  * Runs until SIGINT/SIGTERM.
  */
 #include "http/http.h"
@@ -17,7 +18,7 @@
 #include <unistd.h>
 
 /* keep identical to the file http_bench.sh gives nginx */
-static const char BODY[] =
+static const char BODY[] = /* 181 bytes */
     "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"Payment\\\",\\\"namespace\\\":"
     "\\\"io.basin.bench\\\",\\\"fields\\\":[{\\\"name\\\":\\\"id\\\",\\\"type\\\":\\\"string\\\"},"
     "{\\\"name\\\":\\\"amount\\\",\\\"type\\\":\\\"double\\\"}]}\"}";
@@ -41,6 +42,10 @@ static void get_schema(bs_http_req_t *req, void *ctx)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--print-body") == 0) {
+        fwrite(BODY, 1, sizeof BODY - 1, stdout);
+        return 0;
+    }
     static const bs_http_media_t produces[] = {
         {"application/vnd.schemaregistry.v1+json", 1.0},
         {"application/vnd.schemaregistry+json", 0.9},
@@ -59,10 +64,6 @@ int main(int argc, char **argv)
         .nconsumes = 4,
         .service_name = "http-echo",
     };
-    if (argc > 3 && strcmp(argv[3], "--print-body") == 0) {
-        fwrite(BODY, 1, sizeof BODY - 1, stdout);
-        return 0;
-    }
     char err[512];
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

@@ -23,16 +23,24 @@
  *     |-- upload complete -----> pending error -> REQ_DONE, else req_dispatch
  *     v
  *   REQ_DISPATCHED: handler ran. If it replied already, the response is queued
- *     at once; otherwise the connection is suspended (under req->mu) and the
- *     reply, from any thread, stores the response and resumes it; MHD then
- *     calls on_access again, which queues the stored response.
+ *     at once; otherwise the connection is suspended and put on the server's
+ *     suspended list; the reply, from any thread, stores the response and
+ *     resumes it; MHD then calls on_access again, which queues it.
  *
- *   completed_cb [MHD] frees the request (after the response was sent, or when
- *   the connection died). A suspended connection is never completed before it
- *   is resumed, so the request stays valid until its reply.
+ * Lifetime: a request holds one reference for MHD (dropped by completed_cb)
+ * and one for the application from the handler call until its reply
+ * (dropped by req_finish); the last one frees it. A suspended connection is
+ * never completed before it is resumed.
  *
- * Invariants: exactly one response is queued per request; req->resp is set
- * once, under req->mu, and consumed on the MHD thread.
+ * Shutdown: libmicrohttpd 0.9.75 aborts in MHD_stop_daemon() if a connection
+ * is still suspended, so bs_http_server_stop() first answers every request
+ * still waiting for its reply with 503 ("orphaned") and resumes it; the
+ * application's later reply to an orphaned request only drops its reference.
+ *
+ * Invariants: exactly one response is queued per request; replied,
+ * suspended, orphaned and the suspended lists are under g_mu (one
+ * process-wide lock: it is taken once per request, and it must outlive the
+ * servers for replies to orphaned requests).
  */
 #include "http/http_int.h"
 
@@ -69,6 +77,9 @@ typedef struct bs_http_listener_s {
 
 struct bs_http_server_s {
     bs_http_config_t cfg;
+    bool stopping;       /* g_mu */
+    int orphans;         /* g_mu: orphaned requests not yet completed */
+    bs_http_req_t *susp; /* g_mu: suspended requests awaiting a reply */
     const char *service;
     bs_http_router_t router;
     void *ctx;
@@ -84,14 +95,17 @@ struct bs_http_req_s {
     const char *method; /* MHD's, valid for the request */
     int phase;
     int route;
-    int media;          /* index into produces */
-    int pending_status; /* error to answer once the body is read (0 = none) */
-    int status;         /* replied status, for the access log */
-    bool replied;       /* under mu */
-    bool suspended;     /* under mu */
-    pthread_mutex_t mu;
-    struct MHD_Response *resp; /* set by the reply, under mu */
-    char *uri;                 /* raw path [0, pathlen), then '?' query */
+    int media;                  /* index into produces */
+    int pending_status;         /* error to answer once the body is read (0 = none) */
+    int status;                 /* replied status, for the access log */
+    const char *media_type;     /* negotiated (into cfg->produces) */
+    int refs;                   /* atomic: MHD's + the application's */
+    bool replied;               /* g_mu */
+    bool suspended;             /* g_mu; then linked on srv->susp */
+    bool orphaned;              /* g_mu (atomic reads): answered 503 at stop */
+    bs_http_req_t *prev, *next; /* g_mu: srv->susp list */
+    struct MHD_Response *resp;  /* g_mu: set by the reply */
+    char *uri;                  /* raw path [0, pathlen), then '?' query */
     size_t urilen, pathlen;
     char *pbuf; /* decoded path segments (match.value point here) */
     char *qbuf; /* decoded query */
@@ -107,6 +121,46 @@ struct bs_http_req_s {
 };
 
 static const char *const NUL_BODY = "";
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void req_free(bs_http_req_t *req)
+{
+    if (req->resp)
+        MHD_destroy_response(req->resp);
+    free(req->body);
+    free(req->heap);
+    free(req);
+}
+
+/* Drops one reference (atomic: no lock needed); frees on the last. */
+static void req_unref(bs_http_req_t *req)
+{
+    if (__atomic_sub_fetch(&req->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        req_free(req);
+}
+
+static void susp_unlink_locked(bs_http_req_t *req)
+{
+    if (req->prev)
+        req->prev->next = req->next;
+    else
+        req->srv->susp = req->next;
+    if (req->next)
+        req->next->prev = req->prev;
+    req->prev = req->next = NULL;
+}
+
+/* An orphaned request's reply is dropped without touching the (possibly
+ * stopped) server. Returns true if req was orphaned (and is released). */
+static bool req_release_orphan(bs_http_req_t *req)
+{
+    /* set under g_mu before the stop resumes the connection; a stale false
+     * here is caught again in req_finish */
+    if (!__atomic_load_n(&req->orphaned, __ATOMIC_ACQUIRE))
+        return false;
+    req_unref(req);
+    return true;
+}
 
 /* ---------------------------------------------------------------- replies */
 
@@ -134,19 +188,39 @@ static const char *status_text(int status)
 
 const char *bs_http_media(bs_http_req_t *req)
 {
-    const bs_http_config_t *c = &req->srv->cfg;
-    return c->produces[req->media >= 0 ? req->media : 0].type;
+    return req->media_type;
+}
+
+/* 503 body for requests cut off by bs_http_server_stop(). */
+static struct MHD_Response *shutdown_response(bs_http_req_t *req)
+{
+    static const char body[] = "{\"error_code\":503,\"message\":\"HTTP 503 Service Unavailable: "
+                               "server shutting down\"}";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (r) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->media_type);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    return r;
 }
 
 /* Stores resp as the request's one reply; resumes a suspended connection.
  * @locality any thread. After this returns the caller must not touch req. */
 static void req_finish(bs_http_req_t *req, int status, struct MHD_Response *resp)
 {
-    pthread_mutex_lock(&req->mu);
+    pthread_mutex_lock(&g_mu);
+    if (req->orphaned) { /* already answered 503 by bs_http_server_stop */
+        if (resp)
+            MHD_destroy_response(resp);
+        req_unref(req);
+        pthread_mutex_unlock(&g_mu);
+        return;
+    }
     if (req->replied) {
-        pthread_mutex_unlock(&req->mu);
         bs_log_error(req->srv->service, "http: second reply to %s %.*s ignored", req->method,
                      (int)req->pathlen, req->uri);
+        pthread_mutex_unlock(&g_mu);
         if (resp)
             MHD_destroy_response(resp);
         return;
@@ -154,17 +228,22 @@ static void req_finish(bs_http_req_t *req, int status, struct MHD_Response *resp
     req->replied = true;
     req->status = status;
     req->resp = resp;
-    bool resume = req->suspended;
-    req->suspended = false;
-    struct MHD_Connection *conn = req->conn;
-    pthread_mutex_unlock(&req->mu);
-    if (resume)
-        MHD_resume_connection(conn);
+    if (req->suspended) {
+        /* resumed under g_mu so that bs_http_server_stop() never sees a
+         * connection between "unlinked" and "resumed" */
+        req->suspended = false;
+        susp_unlink_locked(req);
+        MHD_resume_connection(req->conn);
+    }
+    req_unref(req); /* the application's reference; MHD still holds one */
+    pthread_mutex_unlock(&g_mu);
 }
 
 void bs_http_reply_ex(bs_http_req_t *req, int status, const char *content_type, const void *body,
                       size_t len, const char *const *headers)
 {
+    if (req_release_orphan(req))
+        return;
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         len, (void *)(body ? body : NUL_BODY), MHD_RESPMEM_MUST_COPY);
     if (resp) {
@@ -187,6 +266,10 @@ void bs_http_reply(bs_http_req_t *req, int status, const char *content_type, con
 
 void bs_http_reply_json(bs_http_req_t *req, int status, json_t *body)
 {
+    if (req_release_orphan(req)) {
+        json_decref(body);
+        return;
+    }
     char *s = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     json_decref(body);
     if (!s) {
@@ -318,14 +401,14 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
     req->conn = conn;
     req->route = -1;
     req->media = -1;
-    pthread_mutex_init(&req->mu, NULL);
+    req->media_type = l->srv->cfg.produces[0].type;
+    req->refs = 1; /* MHD's */
     if (bs_log_get_level() <= BS_LOG_DEBUG)
         clock_gettime(CLOCK_MONOTONIC, &req->t0);
     char *mem = req->inl;
     if (3 * (ul + 1) > sizeof req->inl) {
         mem = req->heap = malloc(3 * (ul + 1));
         if (!mem) {
-            pthread_mutex_destroy(&req->mu);
             free(req);
             return NULL;
         }
@@ -368,18 +451,20 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
                      req->pathlen < req->urilen ? req->uri + req->pathlen + 1 : "", req->status, us,
                      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     }
-    if (req->resp)
-        MHD_destroy_response(req->resp);
-    pthread_mutex_destroy(&req->mu);
-    free(req->body);
-    free(req->heap);
-    free(req);
+    if (__atomic_load_n(&req->orphaned, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_lock(&g_mu);
+        l->srv->orphans--; /* bs_http_server_stop() waits for these */
+        pthread_mutex_unlock(&g_mu);
+    }
+    req_unref(req);
 }
 
 /* Queues the stored reply. @locality MHD thread of the connection. */
 static enum MHD_Result req_send(bs_http_req_t *req)
 {
     req->phase = REQ_DONE;
+    /* no lock: resp was stored before `replied`, which this thread has read
+     * under g_mu; nothing writes resp afterwards */
     struct MHD_Response *resp = req->resp;
     req->resp = NULL;
     if (!resp)
@@ -392,25 +477,48 @@ static enum MHD_Result req_send(bs_http_req_t *req)
 /* Answers with one of the layer's own errors right away. */
 static enum MHD_Result req_fail(bs_http_req_t *req, int status)
 {
+    /* a reply drops the replier's reference: the layer takes one here */
+    __atomic_add_fetch(&req->refs, 1, __ATOMIC_RELAXED);
     reply_std_error(req, status);
     return req_send(req);
+}
+
+static void reply_shutdown(bs_http_req_t *req)
+{
+    req->status = 503;
+    req->resp = shutdown_response(req);
 }
 
 static enum MHD_Result req_dispatch(bs_http_req_t *req)
 {
     req->phase = REQ_DISPATCHED;
     bs_http_server_t *s = req->srv;
+    __atomic_add_fetch(
+        &req->refs, 1,
+        __ATOMIC_RELAXED); /* the application's, until its reply; no other thread has req yet */
     s->router.routes[req->route].route->fn(req, s->ctx);
-    pthread_mutex_lock(&req->mu);
-    if (req->replied) {
-        pthread_mutex_unlock(&req->mu);
-        return req_send(req);
+    pthread_mutex_lock(&g_mu);
+    if (!req->replied) {
+        if (s->stopping) { /* too late to park it: answer now, orphan it */
+            __atomic_store_n(&req->orphaned, true, __ATOMIC_RELEASE);
+            req->replied = true;
+            s->orphans++;
+            pthread_mutex_unlock(&g_mu);
+            reply_shutdown(req);
+            return req_send(req);
+        }
+        /* asynchronous reply: park the connection until bs_http_reply*() */
+        MHD_suspend_connection(req->conn);
+        req->suspended = true;
+        req->next = s->susp;
+        if (s->susp)
+            s->susp->prev = req;
+        s->susp = req;
+        pthread_mutex_unlock(&g_mu);
+        return MHD_YES;
     }
-    /* asynchronous reply: park the connection until bs_http_reply*() */
-    MHD_suspend_connection(req->conn);
-    req->suspended = true;
-    pthread_mutex_unlock(&req->mu);
-    return MHD_YES;
+    pthread_mutex_unlock(&g_mu);
+    return req_send(req);
 }
 
 static bool method_has_body(const char *m)
@@ -458,6 +566,8 @@ static enum MHD_Result req_begin(bs_http_req_t *req, const char *method)
     int media = bs_http_negotiate(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept"),
                                   c->produces, c->nproduces);
     req->media = media;
+    if (media >= 0)
+        req->media_type = c->produces[media].type;
     if (!st && media < 0)
         st = 406;
     /* Answer on the next call, never on this first one: libmicrohttpd
@@ -519,15 +629,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         req->body[req->blen] = '\0';
         return MHD_YES;
     }
-    case REQ_DISPATCHED: { /* resumed after an asynchronous reply */
-        pthread_mutex_lock(&req->mu);
-        if (!req->replied) { /* not expected: stay parked until the reply */
-            MHD_suspend_connection(conn);
-            req->suspended = true;
-            pthread_mutex_unlock(&req->mu);
-            return MHD_YES;
+    case REQ_DISPATCHED: { /* resumed after the reply (or the 503 of a stop) */
+        pthread_mutex_lock(&g_mu);
+        bool replied = req->replied;
+        pthread_mutex_unlock(&g_mu);
+        if (!replied) { /* cannot happen: only a reply resumes */
+            bs_log_error(req->srv->service, "http: resumed without a reply; closing");
+            return MHD_NO;
         }
-        pthread_mutex_unlock(&req->mu);
         return req_send(req);
     }
     default: /* REQ_DONE: response queued; swallow whatever still arrives */
@@ -705,6 +814,45 @@ void bs_http_server_stop(bs_http_server_t *s)
 {
     if (!s)
         return;
+    /* answer what still waits for an asynchronous reply (see the top) */
+    pthread_mutex_lock(&g_mu);
+    s->stopping = true;
+    int orphans = 0;
+    while (s->susp) {
+        bs_http_req_t *req = s->susp;
+        susp_unlink_locked(req);
+        req->suspended = false;
+        __atomic_store_n(&req->orphaned, true, __ATOMIC_RELEASE);
+        req->replied = true;
+        req->status = 503;
+        req->resp = shutdown_response(req);
+        MHD_resume_connection(req->conn);
+        orphans++;
+    }
+    s->orphans += orphans;
+    pthread_mutex_unlock(&g_mu);
+    if (orphans)
+        bs_log_warn(s->service, "%s: stopping with %d request%s awaiting a reply (answered 503)",
+                    s->service, orphans, orphans == 1 ? "" : "s");
+    if (orphans) {
+        /* stop accepting, let the 503s go out (MHD_stop_daemon would just
+         * close those connections), up to 2 s */
+        for (int i = 0; i < s->nl; i++) {
+            if (s->l[i].d) {
+                MHD_socket fd = MHD_quiesce_daemon(s->l[i].d);
+                if (fd != MHD_INVALID_SOCKET)
+                    close(fd); /* ours again after a quiesce */
+            }
+        }
+        for (int i = 0; i < 200; i++) {
+            pthread_mutex_lock(&g_mu);
+            int left = s->orphans;
+            pthread_mutex_unlock(&g_mu);
+            if (left <= 0)
+                break;
+            usleep(10 * 1000);
+        }
+    }
     for (int i = 0; i < s->nl; i++) {
         if (s->l[i].d)
             MHD_stop_daemon(s->l[i].d);

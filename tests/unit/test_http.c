@@ -688,6 +688,57 @@ static void test_start_errors(void **state)
     bs_http_server_stop(s);
 }
 
+/* A request still waiting for its asynchronous reply at stop gets a 503; the
+ * application's late reply is then harmless. */
+static bs_http_req_t *g_parked;
+static volatile int g_parked_ready;
+
+static void h_park(bs_http_req_t *req, void *ctx)
+{
+    (void)ctx;
+    g_parked = req;
+    __atomic_store_n(&g_parked_ready, 1, __ATOMIC_RELEASE);
+}
+
+typedef struct park_client_s {
+    fixture_t f;
+    resp_t r;
+} park_client_t;
+
+static void *park_client(void *arg)
+{
+    park_client_t *pc = arg;
+    http_do(&pc->f, "GET", "/park", NULL, NULL, NULL, 0, &pc->r);
+    return NULL;
+}
+
+static void test_stop_with_pending(void **state)
+{
+    (void)state;
+    static const bs_http_route_t routes[] = {{"GET", "/park", h_park}};
+    bs_http_config_t cfg = {.listeners = "http://127.0.0.1:0",
+                            .produces = SR_MEDIA,
+                            .nproduces = 3,
+                            .service_name = "t-park"};
+    char err[256];
+    bs_http_server_t *s = bs_http_server_start(&cfg, routes, 1, NULL, err, sizeof err);
+    assert_non_null(s);
+    park_client_t pc;
+    memset(&pc, 0, sizeof pc);
+    snprintf(pc.f.base, sizeof pc.f.base, "http://127.0.0.1:%d", bs_http_server_port(s, 0));
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, park_client, &pc), 0);
+    for (int i = 0; i < 500 && !__atomic_load_n(&g_parked_ready, __ATOMIC_ACQUIRE); i++)
+        usleep(10 * 1000);
+    assert_true(g_parked_ready);
+    usleep(20 * 1000); /* let the layer park the connection */
+    bs_http_server_stop(s);
+    pthread_join(t, NULL);
+    assert_int_equal(pc.r.status, 503);
+    assert_non_null(strstr(pc.r.body, "\"error_code\":503"));
+    bs_http_reply_error(g_parked, 200, 0, "late"); /* dropped, frees the request */
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -701,7 +752,7 @@ int main(void)
         cmocka_unit_test(test_errors),         cmocka_unit_test(test_accept_q),
         cmocka_unit_test(test_async_reply),    cmocka_unit_test(test_forward),
         cmocka_unit_test(test_many_keepalive), cmocka_unit_test(test_slow_client),
-        cmocka_unit_test(test_start_errors),
+        cmocka_unit_test(test_start_errors),   cmocka_unit_test(test_stop_with_pending),
     };
     int rc = cmocka_run_group_tests_name("http parsing", pure, NULL, NULL);
     rc += cmocka_run_group_tests_name("http server", live, setup, teardown);
