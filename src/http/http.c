@@ -66,6 +66,13 @@
 #define BS_HTTP_MAX_QPARAMS   32
 #define BS_HTTP_INLINE        768 /* inline room for 3 copies of a short URI */
 #define BS_HTTP_DEFAULT_BODY  (16u << 20)
+/* Per-connection memory of libmicrohttpd (request line + headers + read
+ * buffer). MHD zeroes it for every request, so its default 32 KiB costs
+ * ~8% CPU at 50k req/s; 16 KiB still allows 8 KiB of headers (Jetty's
+ * default limit, which Confluent clients stay within). */
+#ifndef BS_HTTP_CONN_MEMORY
+#define BS_HTTP_CONN_MEMORY (16u << 10)
+#endif
 
 typedef struct bs_http_listener_s {
     bs_http_server_t *srv;
@@ -775,15 +782,16 @@ bs_http_server_t *bs_http_server_start(const bs_http_config_t *cfg, const bs_htt
         if (l->fd < 0)
             goto fail;
         s->nl++;
-        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
                          MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
         l->d = MHD_start_daemon(
             flags, (uint16_t)l->port, NULL, NULL, on_access, l, MHD_OPTION_EXTERNAL_LOGGER,
             mhd_log_cb, s, MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_THREAD_POOL_SIZE,
             (unsigned)(s->cfg.threads > 1 ? s->cfg.threads : 0), MHD_OPTION_NOTIFY_COMPLETED,
             completed_cb, l, MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, l,
-            MHD_OPTION_UNESCAPE_CALLBACK, noop_unescape_cb, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)120, MHD_OPTION_END);
+            MHD_OPTION_UNESCAPE_CALLBACK, noop_unescape_cb, NULL,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)BS_HTTP_CONN_MEMORY,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
         if (!l->d) {
             snprintf(err, errlen, "http: cannot start the HTTP server on %s", tok);
             goto fail;
