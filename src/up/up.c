@@ -11,12 +11,13 @@
  *                           atomically (tmp + rename) on every change
  *   DIR/up.lock             flock()ed while a supervisor owns DIR
  *
- * Service life cycle, per service (svc_t.state):
+ * Service life cycle, per service (svc_t.state), driven by step():
  *
- *   STARTING --probe ok (svc_probe)--> RUNNING
- *      ^  \--exit (reap)--> BACKOFF --timer (svc_start)--> STARTING
- *      |                                   ^
- *      +-----------------------------------+ (RUNNING --exit (reap)--> BACKOFF)
+ *   OFF --svc.after is RUNNING (svc_start)--> STARTING --probe ok (svc_probe)--> RUNNING
+ *   STARTING or RUNNING --child exits (reap)--> BACKOFF --timer (svc_start)--> STARTING
+ *
+ * Services start in dependency order (the registry once the broker answers
+ * ApiVersions), so no client spends its first second in reconnect back-off.
  *
  * A child that exits is restarted after a back-off that starts at 200 ms
  * and doubles per consecutive failure up to 30 s; it resets once the child
@@ -67,6 +68,7 @@ typedef struct svc_s {
     probe_t probe;
     int port;
     int enabled;
+    int after; /* index of the service that must be healthy first, or -1 */
     svc_state_t state;
     pid_t pid;
     int restarts;
@@ -295,7 +297,14 @@ static int step(up_t *u)
         svc_t *s = &u->svc[i];
         if (!s->enabled)
             continue;
-        if (s->state == SVC_BACKOFF && now >= s->next_start_ms) {
+        if (s->state == SVC_OFF && (s->after < 0 || u->svc[s->after].state == SVC_RUNNING)) {
+            /* first start, once what it depends on is healthy */
+            if (svc_start(u, s) != 0) {
+                s->state = SVC_BACKOFF;
+                s->next_start_ms = now + s->backoff_ms;
+            }
+            changed = 1;
+        } else if (s->state == SVC_BACKOFF && now >= s->next_start_ms) {
             s->restarts++;
             if (svc_start(u, s) != 0) {
                 s->state = SVC_BACKOFF;
@@ -474,6 +483,7 @@ int bs_up_main(int argc, char **argv)
     b->probe = PROBE_KAFKA;
     b->port = broker_port;
     b->enabled = 1;
+    b->after = -1;
     snprintf(b->endpoint, sizeof(b->endpoint), "%s:%d", u.host, broker_port);
     svc_arg(b, "%s", u.exe, 0);
     svc_arg(b, "%s", "broker", 0);
@@ -492,6 +502,7 @@ int bs_up_main(int argc, char **argv)
     r->probe = PROBE_HTTP;
     r->port = registry_port;
     r->enabled = !bs_opts_has(&o, "no-registry") && have_command(u.exe, "registry");
+    r->after = 0; /* its store is the broker: starting it earlier only adds reconnect back-off */
     snprintf(r->endpoint, sizeof(r->endpoint), "http://%s:%d", u.host, registry_port);
     svc_arg(r, "%s", u.exe, 0);
     svc_arg(r, "%s", "registry", 0);
@@ -531,11 +542,6 @@ int bs_up_main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    for (int i = 0; i < u.nsvc; i++)
-        if (u.svc[i].enabled && svc_start(&u, &u.svc[i]) != 0) {
-            stop_all(&u);
-            goto done;
-        }
     write_state(&u, "starting");
     int announced = 0;
     while (!g_stop) {
