@@ -12,8 +12,13 @@
  *   unknown path -> 404, known path wrong method -> 405, Accept matching none
  *   of `produces` -> 406, POST/PUT with a Content-Type not in `consumes` ->
  *   415, body > max_body -> 413, bad %-escape in path or query -> 400.
- *   (HTTP syntax errors detected inside libmicrohttpd itself are answered by
- *   libmicrohttpd with its own non-JSON 400 page.)
+ *   (HTTP syntax errors detected inside libmicrohttpd itself, e.g. a bad
+ *   request line or headers over 8 KiB, are answered by libmicrohttpd with
+ *   its own short HTML page: 400 / 431.)
+ *
+ * Threads: each listener is one libmicrohttpd daemon with cfg->threads epoll
+ * threads (MHD_USE_EPOLL_INTERNAL_THREAD + thread pool), keep-alive, one
+ * recv + one sendmsg per request.
  *
  * Ownership and threads:
  *  - The route table, media table and consumes list passed to
@@ -26,8 +31,11 @@
  *    whichever thread owns the request until it replies.
  *  - Handlers run on the server's I/O threads: they must not block (hand slow
  *    work to another thread and reply from there).
- *  - bs_http_server_stop() must be called only after every request handed to
- *    another thread has been replied to.
+ *  - bs_http_server_stop() answers every request still waiting for an
+ *    asynchronous reply with 503 {"error_code":503,...} and lets those
+ *    responses go out (up to 2 s). The application may still reply to such a
+ *    request afterwards (the reply is dropped and the request freed), but it
+ *    must not call any accessor on it once the server is stopped.
  *
  * Forwarding to another instance (follower -> leader) is provided by
  * bs_http_forward() below (synchronous, libcurl; call it from a worker
