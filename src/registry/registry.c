@@ -21,13 +21,20 @@
  */
 #include "registry/registry.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
 #include "base/log.h"
 #include "registry/registry_int.h"
+
+/* How long a write waits for the election to name a leader before 50004. */
+#define LEADER_WAIT_MS 10000
+/* Bound on one forwarded write (the leader itself waits kafkastore.timeout.ms). */
+#define FORWARD_TIMEOUT_MS 15000
 
 static const bs_http_media_t g_produces[] = {
     {"application/vnd.schemaregistry.v1+json", 1.0},
@@ -75,16 +82,37 @@ void bs_reg_set_leader(bs_registry_t *r, bool self, const char *url)
     r->is_leader = self;
     if (!self || !was)
         r->leader_ready = false;
-    r->leader_url = url ? bs_xstrdup(url) : NULL;
+    r->leader_url = url && !self ? bs_xstrdup(url) : NULL;
+    pthread_cond_broadcast(&r->leader_cond);
     pthread_mutex_unlock(&r->leader_mu);
     if (self != was || (old == NULL) != (url == NULL) || (old && url && strcmp(old, url) != 0))
         bs_log_info("registry", "leader: %s", self ? "this instance" : url ? url : "unknown");
     free(old);
 }
 
+/* Waits (bounded) until some instance is known to be the leader: right
+ * after start-up or during a rebalance the election has not decided yet. */
+static void wait_for_leader(bs_registry_t *r, int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&r->leader_mu);
+    while (!r->is_leader && !r->leader_url &&
+           pthread_cond_timedwait(&r->leader_cond, &r->leader_mu, &ts) != ETIMEDOUT)
+        ;
+    pthread_mutex_unlock(&r->leader_mu);
+}
+
 static void run_job(bs_registry_t *r, bs_reg_job_t *j)
 {
     char err[512];
+    wait_for_leader(r, LEADER_WAIT_MS);
     pthread_mutex_lock(&r->leader_mu);
     bool leader = r->is_leader, ready = r->leader_ready;
     char *url = r->leader_url ? bs_xstrdup(r->leader_url) : NULL;
@@ -104,7 +132,7 @@ static void run_job(bs_registry_t *r, bs_reg_job_t *j)
     if (leader) {
         j->fn(r, j->req, j->arg);
     } else if (url) {
-        if (bs_http_forward(url, j->req, 30000, err, sizeof err) != 0)
+        if (bs_http_forward(url, j->req, FORWARD_TIMEOUT_MS, err, sizeof err) != 0)
             bs_http_reply_error(j->req, 500, 50003,
                                 "Error while forwarding the request to the leader %s: %s", url,
                                 err);
@@ -180,6 +208,7 @@ int bs_registry_main(int argc, char **argv)
     bs_reg_model_init(&r->model);
     r->model.parsed_free = reg_parsed_free;
     pthread_mutex_init(&r->leader_mu, NULL);
+    pthread_cond_init(&r->leader_cond, NULL);
     pthread_mutex_init(&r->qmu, NULL);
     pthread_cond_init(&r->qcond, NULL);
 
@@ -261,6 +290,7 @@ out:
     if (r->cfg) {
         bs_reg_model_free(&r->model);
         pthread_mutex_destroy(&r->leader_mu);
+        pthread_cond_destroy(&r->leader_cond);
         pthread_mutex_destroy(&r->qmu);
         pthread_cond_destroy(&r->qcond);
         free(r->leader_url);

@@ -48,11 +48,12 @@ struct bs_registry_s {
 
     /* leadership (leader_mu) */
     pthread_mutex_t leader_mu;
-    bool is_leader;    /* this instance writes to the store */
-    bool leader_ready; /* is_leader and the store has been read to the end */
-    char *leader_url;  /* URL of the leader when another instance; NULL unknown */
-    bool elections;    /* false: single instance, leader iff eligible */
-    void *election;    /* election.c state */
+    pthread_cond_t leader_cond; /* signalled when the leader changes */
+    bool is_leader;             /* this instance writes to the store */
+    bool leader_ready;          /* is_leader and the store has been read to the end */
+    char *leader_url;           /* URL of the leader when another instance; NULL unknown */
+    bool elections;             /* false: single instance, leader iff eligible */
+    void *election;             /* election.c state */
 
     /* write queue (qmu) */
     pthread_mutex_t qmu;
