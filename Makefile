@@ -113,4 +113,35 @@ docs: $(BUILD)/basin
 clean:
 	rm -rf build build-san build-fuzz
 
+# libbasin-serdes: the serdes library on its own (include/basin/serdes.h),
+# static and shared, built from src/serdes plus the base files it uses, with
+# position-independent objects under $(BUILD)/pic. `make install` puts the
+# header in $(PREFIX)/include/basin and the libraries in $(PREFIX)/lib.
+PREFIX     ?= /usr/local
+SERDES_SRC  = $(wildcard src/serdes/*.c) src/base/hmap.c src/base/arena.c
+SERDES_PIC  = $(SERDES_SRC:%.c=$(BUILD)/pic/%.o)
+SERDES_LIBS = -lavro -ljansson -lcurl -lpthread
+
+.PHONY: serdes install
+all: serdes
+serdes: $(BUILD)/libbasin-serdes.a $(BUILD)/libbasin-serdes.so
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/libbasin-serdes.a: $(SERDES_PIC)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libbasin-serdes.so: $(SERDES_PIC)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-soname,libbasin-serdes.so.0 -o $@ $^ $(SERDES_LIBS)
+
+install: serdes
+	install -d $(DESTDIR)$(PREFIX)/include/basin $(DESTDIR)$(PREFIX)/lib
+	install -m 644 include/basin/serdes.h $(DESTDIR)$(PREFIX)/include/basin/serdes.h
+	install -m 644 $(BUILD)/libbasin-serdes.a $(DESTDIR)$(PREFIX)/lib/libbasin-serdes.a
+	install -m 755 $(BUILD)/libbasin-serdes.so $(DESTDIR)$(PREFIX)/lib/libbasin-serdes.so.0
+	ln -sf libbasin-serdes.so.0 $(DESTDIR)$(PREFIX)/lib/libbasin-serdes.so
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
