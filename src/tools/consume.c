@@ -209,7 +209,12 @@ int bs_tools_consume_main(int argc, char **argv)
         bs_kclient_read_config_file(bs_opts_get(&o, "consumer.config"), &props, err, sizeof(err)) !=
             0)
         goto bad;
+    /* queued.min.messages: with librdkafka's 100000 the fetcher idles once
+     * that many records are queued and resumes only on a slow timer, which
+     * made reading 1M small records take ~6 s instead of ~1 s (memory stays
+     * bounded by queued.max.messages.kbytes). */
     if (add_prop(&defaults, "enable.partition.eof", "false", err, sizeof(err)) ||
+        add_prop(&defaults, "queued.min.messages", "1000000", err, sizeof(err)) ||
         add_prop(&defaults, "isolation.level", iso ? iso : "read_uncommitted", err, sizeof(err)) ||
         add_prop(&defaults, "auto.offset.reset",
                  start == RD_KAFKA_OFFSET_BEGINNING ? "earliest" : "latest", err, sizeof(err)) ||
