@@ -49,6 +49,7 @@ static void schema_free(bs_reg_model_t *m, bs_reg_schema_t *s)
     free(s->type);
     free(s->text);
     free(s->ident);
+    free(s->by_id_json);
     json_decref(s->refs);
     free(s);
 }
@@ -239,6 +240,18 @@ static bs_reg_schema_t *schema_intern(bs_reg_model_t *m, int32_t id, const char 
     sc->refs = (refs && json_array_size(refs)) ? json_incref(refs) : NULL;
     sc->ident = ident;
     sc->identlen = ilen;
+    /* the by-id read is the hot path (every deserializer cache miss): render
+     * its body once, as Confluent's SchemaString entity (schemaType omitted
+     * for AVRO, references only when present) */
+    json_t *body = json_object();
+    if (strcmp(sc->type, "AVRO") != 0)
+        json_object_set_new(body, "schemaType", json_string(sc->type));
+    json_object_set_new(body, "schema", json_string(text));
+    if (sc->refs)
+        json_object_set(body, "references", sc->refs);
+    sc->by_id_json = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    sc->by_id_len = strlen(sc->by_id_json);
+    json_decref(body);
     bs_hmap_put(&m->by_id, (const char *)&sc->id, sizeof sc->id, sc);
     bs_reg_schema_t *other = bs_reg_model_by_ident(m, ident, ilen);
     if (!other || other->id > id)

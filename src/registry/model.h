@@ -36,6 +36,8 @@ typedef struct bs_reg_schema_s {
     json_t *refs; /* array of {"name","subject","version"}, or NULL when none */
     char *ident;  /* identity key (see above) */
     size_t identlen;
+    char *by_id_json; /* pre-rendered GET /schemas/ids/{id} body */
+    size_t by_id_len;
     int nuse;     /* subject versions (incl. soft-deleted) using this id */
     void *parsed; /* cached bs_avro_schema_t (set lazily by the registry) */
     pthread_mutex_t parse_lock;

@@ -197,23 +197,23 @@ static void h_schema_by_id(bs_http_req_t *req, void *ctx)
     int32_t id;
     if (!id_param(req, &id))
         return;
+    bool max_id = bs_http_query_bool(req, "fetchMaxId");
+    json_t *o = NULL;
+    bool found = false;
     MODEL_RD(r);
     bs_reg_schema_t *sc = bs_reg_model_schema(&r->model, id);
-    json_t *o = NULL;
-    if (sc) {
-        o = json_object();
-        if (strcmp(sc->type, "AVRO") != 0)
-            json_object_set_new(o, "schemaType", json_string(sc->type));
-        json_object_set_new(o, "schema", json_string(sc->text));
-        if (sc->refs)
-            json_object_set(o, "references", sc->refs);
-        if (bs_http_query_bool(req, "fetchMaxId"))
-            json_object_set_new(o, "maxId", json_integer(r->model.max_id));
+    if (sc && !max_id) {
+        /* hot path: the pre-rendered body, copied by the HTTP layer */
+        bs_http_reply(req, 200, NULL, sc->by_id_json, sc->by_id_len);
+        found = true;
+    } else if (sc) {
+        o = json_loadb(sc->by_id_json, sc->by_id_len, 0, NULL);
+        json_object_set_new(o, "maxId", json_integer(r->model.max_id));
     }
     MODEL_UN(r);
     if (o)
         bs_http_reply_json(req, 200, o);
-    else
+    else if (!found)
         bs_http_reply_error(req, 404, 40403, "Schema %d not found", (int)id);
 }
 
