@@ -17,19 +17,20 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Basin %s — a stream data platform in one binary\n\n"
-                 "usage: basin <command> [options]\n\n"
-                 "commands:\n"
-                 "  broker    run the Kafka-protocol broker (basin broker --help)\n"
-                 "  registry  run the Schema Registry (basin registry --help)\n"
-                 "  topics    create, list, describe, alter, delete topics\n"
-                 "  produce   send lines from stdin to a topic\n"
-                 "  consume   print a topic's records\n"
-                 "  groups    list, describe, reset offsets of, delete consumer groups\n"
-                 "  up        run the local platform (broker, registry, ...) supervised\n"
-                 "  status    report on the services `basin up` runs\n"
-                 "  version   print the version\n\n"
-                 "environment: BASIN_LOG_LEVEL=debug|info|warn|error (default info)\n",
+    fprintf(out,
+            "Basin %s — a stream data platform in one binary\n\n"
+            "usage: basin <command> [options]\n\n"
+            "commands:\n"
+            "  broker    run the Kafka-protocol broker (basin broker --help)\n"
+            "  registry  run the Schema Registry (basin registry --help)\n"
+            "  topics    create, list, describe, alter, delete topics\n"
+            "  produce   send lines from stdin to a topic\n"
+            "  consume   print a topic's records\n"
+            "  groups    list, describe, reset offsets of, delete consumer groups\n"
+            "  up        run the local platform (broker, registry, ...) supervised\n"
+            "  status    report on the services `basin up` runs\n"
+            "  version   print the version\n\n"
+            "environment: BASIN_LOG_LEVEL=debug|info|warn|error (default info)\n",
             BASIN_VERSION);
 }
 
