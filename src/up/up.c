@@ -515,7 +515,9 @@ int bs_up_main(int argc, char **argv)
 
     for (int i = 0; i < u.nsvc; i++) {
         svc_t *s = &u.svc[i];
-        snprintf(s->log_path, sizeof(s->log_path), "%s/logs/%s.log", u.dir, s->name);
+        char lp[sizeof(s->log_path)];
+        snprintf(lp, sizeof(lp), "%s/logs/%s.log", u.dir, s->name); /* u.dir is in u too */
+        memcpy(s->log_path, lp, sizeof(lp));
         s->backoff_ms = BACKOFF_MIN_MS;
         if (s->enabled && bs_up_port_in_use(u.host, s->port)) {
             fprintf(stderr,
