@@ -34,11 +34,11 @@ static const bs_cfg_def_t g_defs[] = {
     {.name = "listeners", .type = BS_CFG_LIST, .dflt = "http://0.0.0.0:8081",
      .importance = BS_CFG_HIGH, .offset = OFF(listeners),
      .doc = "Comma-separated list of listeners for the REST API, as scheme://host:port. Basin serves "
-            "the first http listener.",
-     .note = "Only http is supported; https listeners are rejected at start-up."},
-    {.name = "port", .type = BS_CFG_INT, .dflt = "8081", .flags = R | BS_CFG_F_NOEFFECT, .min = 0,
+            "every listener; the first one gives the port of this instance's identity (see host.name).",
+     .note = "Only http is supported."},
+    {.name = "port", .type = BS_CFG_INT, .dflt = "8081", .flags = R, .min = 0,
      .max = 65535, .importance = BS_CFG_LOW, .offset = NOM,
-     .doc = "Deprecated: use listeners."},
+     .doc = "Deprecated: use listeners. Accepted and ignored."},
     {.name = "host.name", .type = BS_CFG_STRING, .dflt = NULL,
      .importance = BS_CFG_HIGH, .offset = OFF(host_name),
      .doc = "The host name this instance advertises to the other instances (leader election and "
@@ -98,12 +98,13 @@ static const bs_cfg_def_t g_defs[] = {
     {.name = "schema.max.bytes", .type = BS_CFG_INT, .dflt = "1048576", .flags = R | BS_CFG_F_BASIN,
      .min = 64, .max = 100000000, .importance = BS_CFG_LOW, .offset = OFF(max_schema_bytes),
      .doc = "Largest schema text accepted; a bigger one gets 42209 (schema too large)."},
-    {.name = "debug", .type = BS_CFG_BOOLEAN, .dflt = "false", .flags = BS_CFG_F_NOEFFECT,
+    {.name = "debug", .type = BS_CFG_BOOLEAN, .dflt = "false",
      .importance = BS_CFG_LOW, .offset = NOM,
-     .doc = "Confluent: include stack traces in error responses. Accepted, no effect."},
+     .doc = "Confluent: include stack traces in error responses. Accepted and ignored."},
     {.name = "inter.instance.headers.whitelist", .type = BS_CFG_LIST, .dflt = "",
-     .flags = BS_CFG_F_NOEFFECT, .importance = BS_CFG_LOW, .offset = NOM,
-     .doc = "Request headers passed along when forwarding to the leader."},
+     .importance = BS_CFG_LOW, .offset = NOM,
+     .doc = "Confluent: extra request headers passed along when forwarding to the leader. Accepted "
+            "and ignored: Basin forwards the body, Content-Type and Accept."},
 };
 /* clang-format on */
 

@@ -64,12 +64,25 @@ static void store_deadline(struct timespec *ts, int timeout_ms)
     }
 }
 
+/* librdkafka's log lines go through Basin's logger */
+static void store_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    if (level <= 3)
+        bs_log_warn("kafkastore", "%s: %s", fac, buf);
+    else if (level <= 5)
+        bs_log_info("kafkastore", "%s: %s", fac, buf);
+    else
+        bs_log_debug("kafkastore", "%s: %s", fac, buf);
+}
+
 /* Builds a librdkafka conf with bootstrap servers and the pass-through
  * kafkastore.* settings. */
 static rd_kafka_conf_t *store_conf(const bs_reg_config_t *c, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char e[256];
+    rd_kafka_conf_set_log_cb(conf, store_log_cb);
     const char *bs = c->bootstrap;
     /* Confluent accepts PLAINTEXT://host:port entries; librdkafka wants host:port */
     char *list = bs_xstrdup(bs);
@@ -178,7 +191,19 @@ static int store_ensure_topic(bs_reg_store_t *st, char *err, size_t errlen)
     rd_kafka_resp_err_t kerr;
     char e[256];
 
-    kerr = rd_kafka_metadata(st->prod, 1, NULL, &md, c->init_timeout_ms);
+    /* the cluster may still be starting (basin up starts everything at once):
+     * retry until kafkastore.init.timeout.ms */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        kerr = rd_kafka_metadata(st->prod, 1, NULL, &md, c->init_timeout_ms);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long waited = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        if (!kerr || waited + 250 >= c->init_timeout_ms)
+            break;
+        struct timespec nap = {0, 250 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
     if (kerr) {
         snprintf(err, errlen, "cannot read metadata from the Kafka cluster at %s: %s", c->bootstrap,
                  rd_kafka_err2str(kerr));
