@@ -1303,37 +1303,25 @@ void bs_group_txn_add(bs_group_t *g, int64_t pid, const char *topic, int32_t par
 
 void bs_group_txn_end(bs_gcoord_t *co, bs_group_t *g, int64_t pid, bool commit)
 {
-    int n = 0;
-    for (int i = 0; i < g->ntxn; i++)
-        n += g->txn_offs[i].pid == pid;
-    if (n == 0)
-        return;
-    if (commit) {
-        bs_gcommit_t *c = bs_xcalloc((size_t)n, sizeof(*c));
-        int k = 0;
-        for (int i = 0; i < g->ntxn; i++) {
-            bs_gtxnoff_t *o = &g->txn_offs[i];
-            if (o->pid != pid)
-                continue;
-            c[k].topic = o->topic;
-            c[k].partition = o->partition;
-            c[k].offset = o->offset;
-            c[k].leader_epoch = o->leader_epoch;
-            c[k].metadata = o->metadata;
-            k++;
-        }
-        if (bs_group_commit(co, g, c, n) != 0)
-            bs_log_error("group", "group %s: storing %d transactional offset(s) failed", g->id, n);
-        free(c);
-    }
+    /* The offsets are already in __consumer_offsets as a transactional batch
+     * (group_txn.c) and the commit or abort marker has just been written
+     * after them, so replay reaches the same result: apply or drop here. */
+    (void)co;
+    int64_t now = bs_wall_ms();
     for (int i = 0; i < g->ntxn;) {
-        if (g->txn_offs[i].pid == pid) {
-            free(g->txn_offs[i].topic);
-            free(g->txn_offs[i].metadata);
-            g->txn_offs[i] = g->txn_offs[--g->ntxn];
-        } else {
+        bs_gtxnoff_t *o = &g->txn_offs[i];
+        if (o->pid != pid) {
             i++;
+            continue;
         }
+        if (commit) {
+            const char *meta = o->metadata ? o->metadata : "";
+            bs_group_offset_set(g, o->topic, strlen(o->topic), o->partition, o->offset,
+                                o->leader_epoch, meta, strlen(meta), now);
+        }
+        free(o->topic);
+        free(o->metadata);
+        g->txn_offs[i] = g->txn_offs[--g->ntxn];
     }
 }
 

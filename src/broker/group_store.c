@@ -22,11 +22,15 @@
  * visible to fetchers at once. At start-up bs_gstore_replay() reads every
  * partition from its start offset and applies the records in order (later
  * records win; tombstones delete), before the broker accepts connections.
+ * Offsets sent to a transaction (TxnOffsetCommit, transactional batches) are
+ * applied only when their commit marker follows; still-open ones become
+ * pending transactional offsets again.
  * Malformed records are logged and skipped, never fatal.
  */
 #include "broker/group.h"
 
 #include "base/log.h"
+#include "broker/logscan.h"
 #include "proto/codec.h"
 #include "proto/records.h"
 
@@ -259,8 +263,8 @@ static int rd_str(bs_krd_t *rd, bs_kstr_t *s, int flex, int nullable)
     return bs_krd_str(rd, s, flex, nullable);
 }
 
-static int apply_offset(bs_gcoord_t *co, bs_krd_t *kr, const uint8_t *val, int32_t vlen, char *err,
-                        size_t errlen)
+static int apply_offset(bs_gcoord_t *co, bs_krd_t *kr, const uint8_t *val, int32_t vlen,
+                        int64_t txn_pid, char *err, size_t errlen)
 {
     bs_kstr_t group, topic;
     int32_t partition;
@@ -300,6 +304,15 @@ static int apply_offset(bs_gcoord_t *co, bs_krd_t *kr, const uint8_t *val, int32
     if (group.len <= 0)
         goto bad;
     bs_group_t *g = bs_group_get_or_create(co, group.ptr, (size_t)group.len);
+    if (txn_pid >= 0) {
+        /* an offset sent to a transaction that is still open: pending */
+        char *tn = bs_xstrndup(topic.ptr, (size_t)topic.len);
+        char *mn = bs_xstrndup(meta.ptr ? meta.ptr : "", meta.len > 0 ? (size_t)meta.len : 0);
+        bs_group_txn_add(g, txn_pid, tn, partition, offset, epoch, mn);
+        free(tn);
+        free(mn);
+        return 0;
+    }
     bs_group_offset_set(g, topic.ptr, (size_t)topic.len, partition, offset, epoch, meta.ptr,
                         (size_t)meta.len, ts);
     return 0;
@@ -410,8 +423,8 @@ bad:
     return -1;
 }
 
-int bs_gstore_apply(bs_gcoord_t *co, const uint8_t *key, int32_t klen, const uint8_t *val,
-                    int32_t vlen, char *err, size_t errlen)
+static int gstore_apply(bs_gcoord_t *co, const uint8_t *key, int32_t klen, const uint8_t *val,
+                        int32_t vlen, int64_t txn_pid, char *err, size_t errlen)
 {
     bs_krd_t kr;
     int16_t kver;
@@ -424,101 +437,135 @@ int bs_gstore_apply(bs_gcoord_t *co, const uint8_t *key, int32_t klen, const uin
     if (vlen < 0)
         val = NULL;
     if (kver == 0 || kver == 1)
-        return apply_offset(co, &kr, val, vlen, err, errlen);
-    if (kver == 2)
+        return apply_offset(co, &kr, val, vlen, txn_pid, err, errlen);
+    if (kver == 2 && txn_pid < 0)
         return apply_group(co, &kr, val, vlen, err, errlen);
     snprintf(err, errlen, "unknown key version %d", kver);
     return -1;
 }
 
-/* Reads whole batches of one partition from its start and applies them. */
+int bs_gstore_apply(bs_gcoord_t *co, const uint8_t *key, int32_t klen, const uint8_t *val,
+                    int32_t vlen, char *err, size_t errlen)
+{
+    return gstore_apply(co, key, klen, val, vlen, -1, err, errlen);
+}
+
+/* Records of transactional batches (TxnOffsetCommit) wait here, per
+ * producer, for their transaction marker: commit applies them, abort drops
+ * them; those still open at the end of the partition become the group's
+ * pending transactional offsets again (the transaction coordinator, loaded
+ * next, completes or times them out). */
+typedef struct txn_rec_s {
+    uint8_t *key, *val;
+    int32_t klen, vlen;
+    int64_t offset;
+} txn_rec_t;
+
+typedef struct txn_pending_s {
+    int64_t pid;
+    txn_rec_t *recs;
+    int n, cap;
+} txn_pending_t;
+
+typedef struct replay_ctx_s {
+    bs_gcoord_t *co;
+    bs_topic_t *t;
+    bs_partition_t *p;
+    int64_t *nrec;
+    txn_pending_t *pend;
+    int npend;
+} replay_ctx_t;
+
+static uint8_t *memdup(const uint8_t *p, size_t n)
+{
+    uint8_t *d = bs_xmalloc(n);
+    memcpy(d, p, n);
+    return d;
+}
+
+static txn_pending_t *pending_for(replay_ctx_t *rc, int64_t pid, bool create)
+{
+    for (int i = 0; i < rc->npend; i++)
+        if (rc->pend[i].pid == pid)
+            return &rc->pend[i];
+    if (!create)
+        return NULL;
+    rc->pend = bs_xrealloc(rc->pend, sizeof(*rc->pend) * (size_t)(rc->npend + 1));
+    txn_pending_t *tp = &rc->pend[rc->npend++];
+    memset(tp, 0, sizeof(*tp));
+    tp->pid = pid;
+    return tp;
+}
+
+static void pending_drop(replay_ctx_t *rc, txn_pending_t *tp)
+{
+    for (int i = 0; i < tp->n; i++) {
+        free(tp->recs[i].key);
+        free(tp->recs[i].val);
+    }
+    free(tp->recs);
+    *tp = rc->pend[--rc->npend];
+}
+
+static void replay_apply(replay_ctx_t *rc, const uint8_t *key, int32_t klen, const uint8_t *val,
+                         int32_t vlen, int64_t offset, int64_t txn_pid)
+{
+    char err[256];
+    if (gstore_apply(rc->co, key, klen, val, vlen, txn_pid, err, sizeof(err)) < 0)
+        bs_log_warn("group", "%s-%d: record at offset %lld skipped: %s", rc->t->name, rc->p->id,
+                    (long long)offset, err);
+    (*rc->nrec)++;
+}
+
+static void replay_cb(void *opaque, const bs_batch_hdr_t *h, const bs_rec_t *r, int64_t offset)
+{
+    replay_ctx_t *rc = opaque;
+    if (h->Attributes & BS_BATCH_ATTR_CONTROL) {
+        /* marker key: int16 version, int16 type (0 abort, 1 commit) */
+        txn_pending_t *tp = pending_for(rc, h->ProducerId, false);
+        if (!tp || r->key_len < 4)
+            return;
+        if (r->key[3] == 1)
+            for (int i = 0; i < tp->n; i++)
+                replay_apply(rc, tp->recs[i].key, tp->recs[i].klen, tp->recs[i].val,
+                             tp->recs[i].vlen, tp->recs[i].offset, -1);
+        pending_drop(rc, tp);
+        return;
+    }
+    if (h->Attributes & BS_BATCH_ATTR_TRANSACTIONAL) {
+        txn_pending_t *tp = pending_for(rc, h->ProducerId, true);
+        if (tp->n == tp->cap) {
+            tp->cap = tp->cap ? tp->cap * 2 : 8;
+            tp->recs = bs_xrealloc(tp->recs, sizeof(*tp->recs) * (size_t)tp->cap);
+        }
+        txn_rec_t *tr = &tp->recs[tp->n++];
+        tr->klen = r->key_len;
+        tr->vlen = r->value_len;
+        tr->key = r->key_len > 0 ? memdup(r->key, (size_t)r->key_len) : NULL;
+        tr->val = r->value_len > 0 ? memdup(r->value, (size_t)r->value_len) : NULL;
+        tr->offset = offset;
+        return;
+    }
+    replay_apply(rc, r->key, r->key_len, r->value, r->value_len, offset, -1);
+}
+
+/* Applies one partition's records in order (see txn_pending_t). */
 static int replay_partition(bs_gcoord_t *co, bs_topic_t *t, bs_partition_t *p, int64_t *nrec)
 {
-    bs_plog_t *log = p->log;
-    int64_t off = bs_plog_start_offset(log), end = bs_plog_end_offset(log);
-    uint8_t *buf = NULL;
-    size_t cap = 0;
-    char err[256];
-    int rc = 0;
-    while (off < end) {
-        bs_plog_slice_t sl;
-        bs_err_t e = bs_plog_read(log, off, 1 << 20, &sl);
-        if (e != BS_ERR_NONE) {
-            bs_log_error("group", "%s-%d: read at offset %lld failed: %s", t->name, p->id,
-                         (long long)off, bs_err_name(e));
-            rc = -1;
-            goto done;
-        }
-        if (sl.len <= 0) {
-            sl.release(sl.ctx);
-            break;
-        }
-        if ((size_t)sl.len > cap) {
-            cap = (size_t)sl.len;
-            buf = bs_xrealloc(buf, cap);
-        }
-        ssize_t got = pread(sl.fd, buf, (size_t)sl.len, (off_t)sl.file_off);
-        sl.release(sl.ctx);
-        if (got != (ssize_t)sl.len) {
-            bs_log_error("group", "%s-%d: short read at offset %lld: %s", t->name, p->id,
-                         (long long)off, got < 0 ? strerror(errno) : "end of file");
-            rc = -1;
-            goto done;
-        }
-        size_t pos = 0, len = (size_t)got;
-        int64_t next = off;
-        while (pos < len) {
-            int64_t bsz = bs_batch_size(buf + pos, len - pos);
-            bs_batch_hdr_t h;
-            if (bsz < BS_BATCH_HDR_SIZE || (size_t)bsz > len - pos ||
-                bs_batch_hdr_parse(buf + pos, len - pos, &h) < 0)
-                break;
-            next = h.BaseOffset + h.LastOffsetDelta + 1;
-            /* transactional offsets (TxnOffsetCommit) are written again as plain
-             * records when their transaction commits (bs_group_txn_end), so
-             * replay skips transactional and control batches */
-            if (h.BaseOffset + h.LastOffsetDelta < off ||
-                (h.Attributes & (BS_BATCH_ATTR_CONTROL | BS_BATCH_ATTR_TRANSACTIONAL))) {
-                pos += (size_t)bsz;
-                continue;
-            }
-            uint8_t *recs = NULL;
-            size_t rlen = 0;
-            if (bs_batch_decompress(buf + pos, (size_t)bsz, &recs, &rlen, err, sizeof(err)) < 0) {
-                bs_log_warn("group", "%s-%d: batch at offset %lld skipped: %s", t->name, p->id,
-                            (long long)h.BaseOffset, err);
-                pos += (size_t)bsz;
-                continue;
-            }
-            bs_record_iter_t it;
-            bs_rec_t r;
-            int ir;
-            bs_record_iter_init(&it, recs, rlen, h.RecordsCount);
-            while ((ir = bs_record_iter_next(&it, &r, err, sizeof(err))) == 1) {
-                if (h.BaseOffset + r.offset_delta < off)
-                    continue;
-                if (bs_gstore_apply(co, r.key, r.key_len, r.value, r.value_len, err, sizeof(err)) <
-                    0)
-                    bs_log_warn("group", "%s-%d: record at offset %lld skipped: %s", t->name, p->id,
-                                (long long)(h.BaseOffset + r.offset_delta), err);
-                (*nrec)++;
-            }
-            if (ir < 0)
-                bs_log_warn("group", "%s-%d: batch at offset %lld: %s", t->name, p->id,
-                            (long long)h.BaseOffset, err);
-            free(recs);
-            pos += (size_t)bsz;
-        }
-        if (next <= off) {
-            bs_log_warn("group", "%s-%d: no progress replaying at offset %lld; stopping", t->name,
-                        p->id, (long long)off);
-            break;
-        }
-        off = next;
+    replay_ctx_t rc = {co, t, p, nrec, NULL, 0};
+    int r = bs_logscan_records(p->log, 0, replay_cb, &rc);
+    while (rc.npend > 0) {
+        txn_pending_t *tp = &rc.pend[0];
+        for (int i = 0; i < tp->n; i++)
+            replay_apply(&rc, tp->recs[i].key, tp->recs[i].klen, tp->recs[i].val,
+                         tp->recs[i].vlen, tp->recs[i].offset, tp->pid);
+        pending_drop(&rc, tp);
     }
-done:
-    free(buf);
-    return rc;
+    free(rc.pend);
+    if (r < 0)
+        bs_log_warn("group", "%s-%d: replay stopped early at an unreadable batch", t->name,
+                    p->id);
+    return 0;
 }
 
 int bs_gstore_replay(bs_gcoord_t *co)

@@ -36,14 +36,6 @@ const char *bs_txn_state_name(int state)
     return state >= 0 && state <= BS_TXN_DEAD ? state_names[state] : "Unknown";
 }
 
-int32_t bs_java_hash_partition(const char *s, size_t len, int32_t n)
-{
-    int32_t h = 0;
-    for (size_t i = 0; i < len; i++)
-        h = (int32_t)((uint32_t)h * 31u + (unsigned char)s[i]);
-    return (h & 0x7fffffff) % n;
-}
-
 /* ---- in-memory state ---- */
 
 static void txn_free(bs_txn_t *t)
@@ -191,7 +183,7 @@ static bs_err_t txn_persist(bs_broker_t *b, bs_txn_t *t, bool tombstone)
     rec.value = tombstone ? NULL : v.data;
     rec.value_len = tombstone ? -1 : (int32_t)v.len;
     if (bs_batch_build(&batch, &rec, 1, bs_wall_ms(), BS_CODEC_NONE, -1, -1, -1, 0) == 0) {
-        int32_t pi = bs_java_hash_partition(t->id, strlen(t->id), tp->npart);
+        int32_t pi = bs_gstore_partition_for(t->id, strlen(t->id), tp->npart);
         bs_plog_append_info_t ai;
         err = bs_plog_append(tp->parts[pi]->log, batch.data, batch.len, bs_wall_ms(), 0, &ai);
     }
@@ -628,7 +620,7 @@ bs_err_t bs_handle_add_offsets_to_txn(bs_req_t *req)
     if (err == BS_ERR_NONE) {
         txn_begin(t);
         char *g = bs_req_cstr(req, rq.GroupId);
-        txn_add_part(t, ot->name, bs_java_hash_partition(g, strlen(g), ot->npart));
+        txn_add_part(t, ot->name, bs_gstore_partition_for(g, strlen(g), ot->npart));
         bool have = false;
         for (int i = 0; i < t->ngroups && !have; i++)
             have = strcmp(t->groups[i], g) == 0;

@@ -72,7 +72,6 @@ bs_err_t bs_txn_init_producer(bs_req_t *req, bs_InitProducerIdRequest_t *rq,
 /* TxnOffsetCommit: is (pid, epoch) the owner of txn_id, with group in it? */
 bs_err_t bs_txn_check_offset_commit(bs_broker_t *b, bs_kstr_t txn_id, int64_t pid, int16_t epoch,
                                     const char *group);
-int32_t bs_java_hash_partition(const char *s, size_t len, int32_t n);
 
 
 #endif
