@@ -10,10 +10,11 @@
  * exit code 1; bad input lines stop the run (as Kafka's reader does) unless
  * --property ignore.error=true.
  *
- * Avro (later): --avro and --property value.schema=... will add a serializer
- * step between bs_prod_parse_line and rd_kafka_producev; the option and
- * property tables below are where they plug in.
+ * Avro: with --avro (kafka-avro-console-producer) each parsed line goes
+ * through bs_avro_console_encode (avro_console.c) before it is sent: values
+ * (and keys with parse.key) are Avro JSON turned into wire-format bytes.
  */
+#include "tools/avro_console.h"
 #include "tools/format.h"
 #include "tools/kclient.h"
 #include "tools/opts.h"
@@ -37,6 +38,10 @@ static const bs_opt_spec_t produce_opts[] = {
     {"request-required-acks", BS_OPT_VALUE, "ACKS", "acks: -1/all, 0 or 1 (default all)"},
     {"batch-size", BS_OPT_VALUE, "N", "records per batch (batch.num.messages)"},
     {"partition", BS_OPT_VALUE, "N", "send every record to partition N"},
+    {"avro", BS_OPT_FLAG, NULL,
+     "lines are Avro JSON sent in the schema registry wire format (--property "
+     "schema.registry.url=URL, value.schema=JSON or value.schema.id=N, key.schema with "
+     "parse.key=true)"},
     BS_KCLIENT_OPTS,
 };
 #define N_PRODUCE_OPTS (sizeof(produce_opts) / sizeof(produce_opts[0]))
@@ -120,6 +125,7 @@ int bs_tools_produce_main(int argc, char **argv)
     bs_prod_fmt_t fmt = {0};
     bs_kclient_t kc = {0};
     prod_state_t st = {0};
+    bs_avro_console_t *avro = NULL;
     rd_kafka_topic_t *rkt = NULL;
     const struct rd_kafka_metadata *md = NULL;
     char err[1024];
@@ -147,8 +153,13 @@ int bs_tools_produce_main(int argc, char **argv)
     int n;
     const char **v = bs_opts_list(&o, "property", &n);
     if (bs_kvlist_add(&fmtprops, v, n, "--property", err, sizeof(err)) != 0 ||
-        bs_kvlist_check(&fmtprops, bs_prod_fmt_props, "--property", err, sizeof(err)) != 0 ||
+        bs_kvlist_check(&fmtprops,
+                        bs_opts_has(&o, "avro") ? bs_avro_console_prod_props : bs_prod_fmt_props,
+                        "--property", err, sizeof(err)) != 0 ||
         bs_prod_fmt_init(&fmt, &fmtprops, err, sizeof(err)) != 0)
+        goto bad;
+    if (bs_opts_has(&o, "avro") &&
+        !(avro = bs_avro_console_new(&fmtprops, 1, fmt.parse_key, topic, err, sizeof(err))))
         goto bad;
     if (bs_opts_get(&o, "producer.config") &&
         bs_kclient_read_config_file(bs_opts_get(&o, "producer.config"), &props, err, sizeof(err)) !=
@@ -230,6 +241,11 @@ int bs_tools_produce_main(int argc, char **argv)
             input_error = 1;
             break;
         }
+        if (avro && bs_avro_console_encode(avro, &rec, err, sizeof(err)) != 0) {
+            fprintf(stderr, PROG ": line %lld: %s\n", lineno, err);
+            input_error = 1;
+            break;
+        }
         rd_kafka_resp_err_t e = send_rec(&kc, rkt, (int32_t)partition, &rec, lineno);
         if (e) {
             fprintf(stderr, PROG ": line %lld: cannot send: %s\n", lineno, rd_kafka_err2str(e));
@@ -266,6 +282,7 @@ done:
     if (rkt)
         rd_kafka_topic_destroy(rkt);
     bs_kclient_destroy(&kc);
+    bs_avro_console_destroy(avro);
     bs_prod_fmt_free(&fmt);
     bs_kvlist_free(&props);
     bs_kvlist_free(&fmtprops);
