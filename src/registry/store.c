@@ -178,6 +178,47 @@ static void *store_consume_main(void *arg)
     return NULL;
 }
 
+/* An existing schema topic must be compacted, or old schemas would expire
+ * (Confluent refuses to start too). A cluster that cannot describe configs
+ * only gets a warning. */
+static int store_check_policy(bs_reg_store_t *st, char *err, size_t errlen)
+{
+    const bs_reg_config_t *c = st->cfg;
+    int rc = 0;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(st->prod);
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, c->topic);
+    rd_kafka_DescribeConfigs(st->prod, &res, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
+    const char *policy = NULL;
+    if (ev && !rd_kafka_event_error(ev)) {
+        size_t n = 0;
+        const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(
+            rd_kafka_event_DescribeConfigs_result(ev), &n);
+        for (size_t i = 0; n == 1 && !rd_kafka_ConfigResource_error(rs[0]) && i < 1; i++) {
+            size_t ne = 0;
+            const rd_kafka_ConfigEntry_t **ents = rd_kafka_ConfigResource_configs(rs[0], &ne);
+            for (size_t k = 0; k < ne; k++)
+                if (strcmp(rd_kafka_ConfigEntry_name(ents[k]), "cleanup.policy") == 0)
+                    policy = rd_kafka_ConfigEntry_value(ents[k]);
+        }
+    }
+    if (!policy) {
+        bs_log_warn("registry", "could not read cleanup.policy of %s; it must be compact",
+                    c->topic);
+    } else if (!strstr(policy, "compact")) {
+        snprintf(err, errlen,
+                 "The retention policy of the schema topic %s is incorrect: cleanup.policy=%s; "
+                 "configure the topic with cleanup.policy=compact",
+                 c->topic, policy);
+        rc = -1;
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_ConfigResource_destroy(res);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
 /* Creates the topic if the cluster does not have it; checks its partition
  * count otherwise. */
 static int store_ensure_topic(bs_reg_store_t *st, char *err, size_t errlen)
@@ -222,6 +263,8 @@ static int store_ensure_topic(bs_reg_store_t *st, char *err, size_t errlen)
                      c->topic, md->topics[i].partition_cnt);
             goto done;
         }
+        if (store_check_policy(st, err, errlen) != 0)
+            goto done;
         bs_log_info("registry", "using existing schema topic %s", c->topic);
         rc = 0;
         goto done;
