@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "registry/registry.h"
+#include "rest/rest.h"
 #include "tools/tools.h"
 #include "up/up.h"
 
@@ -23,6 +24,7 @@ static void usage(FILE *out)
             "commands:\n"
             "  broker    run the Kafka-protocol broker (basin broker --help)\n"
             "  registry  run the Schema Registry (basin registry --help)\n"
+            "  rest      run the REST Proxy (basin rest --help)\n"
             "  topics    create, list, describe, alter, delete topics\n"
             "  produce   send lines from stdin to a topic\n"
             "  consume   print a topic's records\n"
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
         return bs_broker_main(argc - 2, argv + 2);
     if (strcmp(cmd, "registry") == 0)
         return bs_registry_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "rest") == 0)
+        return bs_rest_main(argc - 2, argv + 2);
     if (strcmp(cmd, "topics") == 0)
         return bs_tools_topics_main(argc - 2, argv + 2);
     if (strcmp(cmd, "produce") == 0)

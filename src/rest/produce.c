@@ -1,0 +1,873 @@
+/*
+ * produce.c — producing over HTTP: API v2 POST /topics/{t} and
+ * /topics/{t}/partitions/{p} (embedded formats binary, json, avro), and API
+ * v3 POST /v3/clusters/{c}/topics/{t}/records (one record, or the streaming
+ * form: a body of concatenated records answered with concatenated delivery
+ * reports, one per record, in order).
+ *
+ * Life of a request (a "batch"):
+ *
+ *   handler (I/O thread)      parse JSON, validate, decode binary/json
+ *        |                    records into the batch's own buffers
+ *        +-- topic cached ---> batch_send() on the I/O thread
+ *        +-- else / avro ----> worker: topic lookup (40401), avro
+ *                              encoding (registry), then batch_send()
+ *   batch_send                rd_kafka_producev() per record (no copy: the
+ *                              batch owns the bytes until every report)
+ *   dr_cb (poller thread)     stores partition/offset/error in the record's
+ *                              slot; the last one calls batch_finish()
+ *   batch_finish              writes the response in record order, replies,
+ *                              frees the batch
+ *
+ * Invariant: b->pending counts records not yet reported plus one guard held
+ * by batch_send while it enqueues, so the batch cannot finish (and be freed)
+ * before every record was handed to librdkafka.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/arena.h"
+#include "base/log.h"
+#include "rest/rest_int.h"
+
+typedef struct prod_rec_s {
+    int32_t partition; /* RD_KAFKA_PARTITION_UA = partitioner */
+    const uint8_t *key, *val;
+    size_t klen, vlen;
+    bool knull, vnull;
+    void *kown, *vown;        /* malloc'd bytes to free (json, avro, v3 string) */
+    json_t *kjson, *vjson;    /* avro: values still to encode (borrowed from doc) */
+    rd_kafka_headers_t *hdrs; /* v3; ownership passes to librdkafka on success */
+    int64_t ts;               /* 0 = now */
+    int kfmt, vfmt;           /* v3: bs_rest_fmt_t of key and value */
+    /* delivery report */
+    rd_kafka_resp_err_t err;
+    int32_t out_partition;
+    int64_t out_offset, out_ts;
+    char *errmsg; /* per-record validation error (v3), malloc'd */
+    int errstatus;
+    struct prod_batch_s *b;
+} prod_rec_t;
+
+typedef struct prod_batch_s {
+    bs_rest_t *r;
+    bs_http_req_t *req;
+    char *topic;
+    int32_t path_partition; /* -1 = none */
+    bs_rest_fmt_t fmt;
+    bool v3;
+    bool v3_stream; /* body held several records (or was chunked) */
+    json_t *doc;    /* v2 body; v3: array of record objects */
+    int n;
+    prod_rec_t *recs;
+    uint8_t *data; /* decoded binary bytes */
+    size_t dlen, dcap;
+    int key_schema_id, value_schema_id; /* -1 = null */
+    const char *key_schema, *value_schema;
+    int key_sid_in, value_sid_in; /* ids given in the request, -1 none */
+    atomic_int pending;
+} prod_batch_t;
+
+static void batch_free(prod_batch_t *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < b->n; i++) {
+        free(b->recs[i].kown);
+        free(b->recs[i].vown);
+        free(b->recs[i].errmsg);
+        if (b->recs[i].hdrs)
+            rd_kafka_headers_destroy(b->recs[i].hdrs);
+    }
+    free(b->recs);
+    free(b->data);
+    free(b->topic);
+    if (b->doc)
+        json_decref(b->doc);
+    free(b);
+}
+
+/* ------------------------------------------------------------------------
+ * responses
+ * ---------------------------------------------------------------------- */
+
+static void v3_ts(bs_wbuf_t *w, int64_t ms)
+{
+    char buf[64];
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
+    bs_rest_jw_cstr(w, buf);
+}
+
+static const char *v3_type_name(int f)
+{
+    switch (f) {
+    case BS_REST_FMT_JSON:
+        return "JSON";
+    case BS_REST_FMT_STRING:
+        return "STRING";
+    case BS_REST_FMT_AVRO:
+        return "AVRO";
+    default:
+        return "BINARY";
+    }
+}
+
+static void v3_report(bs_wbuf_t *w, prod_batch_t *b, prod_rec_t *rc)
+{
+    if (rc->errmsg || rc->err) {
+        int status = rc->errstatus, code;
+        if (!rc->errmsg)
+            bs_rest_kafka_error_code(rc->err, &status, &code);
+        bs_rest_jw_raw(w, "{\"error_code\":");
+        bs_rest_jw_i64(w, status ? status : 500);
+        bs_rest_jw_raw(w, ",\"message\":");
+        bs_rest_jw_cstr(w, rc->errmsg ? rc->errmsg : rd_kafka_err2str(rc->err));
+        bs_rest_jw_raw(w, "}");
+        return;
+    }
+    bs_rest_jw_raw(w, "{\"error_code\":200,\"cluster_id\":");
+    bs_rest_jw_cstr(w, b->r->cluster_id);
+    bs_rest_jw_raw(w, ",\"topic_name\":");
+    bs_rest_jw_cstr(w, b->topic);
+    bs_rest_jw_raw(w, ",\"partition_id\":");
+    bs_rest_jw_i64(w, rc->out_partition);
+    bs_rest_jw_raw(w, ",\"offset\":");
+    bs_rest_jw_i64(w, rc->out_offset);
+    bs_rest_jw_raw(w, ",\"timestamp\":");
+    v3_ts(w, rc->out_ts);
+    if (!rc->knull) {
+        bs_rest_jw_raw(w, ",\"key\":{\"type\":\"");
+        bs_rest_jw_raw(w, v3_type_name(rc->kfmt));
+        bs_rest_jw_raw(w, "\",\"size\":");
+        bs_rest_jw_i64(w, (int64_t)rc->klen);
+        bs_rest_jw_raw(w, "}");
+    }
+    if (!rc->vnull) {
+        bs_rest_jw_raw(w, ",\"value\":{\"type\":\"");
+        bs_rest_jw_raw(w, v3_type_name(rc->vfmt));
+        bs_rest_jw_raw(w, "\",\"size\":");
+        bs_rest_jw_i64(w, (int64_t)rc->vlen);
+        bs_rest_jw_raw(w, "}");
+    }
+    bs_rest_jw_raw(w, "}");
+}
+
+static void batch_finish(prod_batch_t *b)
+{
+    bs_wbuf_t w;
+    bs_wbuf_init(&w);
+    int status = 200;
+    if (b->v3) {
+        for (int i = 0; i < b->n; i++) {
+            if (i)
+                bs_wbuf_u8(&w, '\n');
+            v3_report(&w, b, &b->recs[i]);
+        }
+        if (!b->v3_stream && b->n == 1 && (b->recs[0].errmsg || b->recs[0].err)) {
+            int code;
+            status = b->recs[0].errstatus;
+            if (!b->recs[0].errmsg)
+                bs_rest_kafka_error_code(b->recs[0].err, &status, &code);
+        }
+        bs_rest_reply_wbuf(b->req, status, "application/json", &w);
+        batch_free(b);
+        return;
+    }
+    bs_rest_jw_raw(&w, "{\"key_schema_id\":");
+    if (b->key_schema_id >= 0)
+        bs_rest_jw_i64(&w, b->key_schema_id);
+    else
+        bs_rest_jw_raw(&w, "null");
+    bs_rest_jw_raw(&w, ",\"value_schema_id\":");
+    if (b->value_schema_id >= 0)
+        bs_rest_jw_i64(&w, b->value_schema_id);
+    else
+        bs_rest_jw_raw(&w, "null");
+    bs_rest_jw_raw(&w, ",\"offsets\":[");
+    for (int i = 0; i < b->n; i++) {
+        prod_rec_t *rc = &b->recs[i];
+        if (i)
+            bs_wbuf_u8(&w, ',');
+        if (rc->err) {
+            int st, code;
+            bs_rest_kafka_error_code(rc->err, &st, &code);
+            if (code != 50003)
+                code = st == 401 ? 40101 : st == 403 ? 40301 : 50002;
+            if (st == 401 || st == 403)
+                status = st; /* Confluent: auth failures make the request fail */
+            bs_rest_jw_raw(&w, "{\"partition\":");
+            if (rc->out_partition >= 0)
+                bs_rest_jw_i64(&w, rc->out_partition);
+            else
+                bs_rest_jw_raw(&w, "null");
+            bs_rest_jw_raw(&w, ",\"offset\":null,\"error_code\":");
+            bs_rest_jw_i64(&w, code);
+            bs_rest_jw_raw(&w, ",\"error\":");
+            bs_rest_jw_cstr(&w, rd_kafka_err2str(rc->err));
+            bs_rest_jw_raw(&w, "}");
+        } else {
+            bs_rest_jw_raw(&w, "{\"partition\":");
+            bs_rest_jw_i64(&w, rc->out_partition);
+            bs_rest_jw_raw(&w, ",\"offset\":");
+            bs_rest_jw_i64(&w, rc->out_offset);
+            bs_rest_jw_raw(&w, ",\"error_code\":null,\"error\":null}");
+        }
+    }
+    bs_rest_jw_raw(&w, "]}");
+    bs_rest_reply_wbuf(b->req, status, NULL, &w);
+    batch_free(b);
+}
+
+static void batch_release(prod_batch_t *b)
+{
+    if (atomic_fetch_sub(&b->pending, 1) == 1)
+        batch_finish(b);
+}
+
+/* Delivery reports: the producer's poller thread. */
+void bs_rest_v2_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk, (void)opaque;
+    prod_rec_t *rc = m->_private;
+    if (!rc)
+        return;
+    rc->err = m->err;
+    rc->out_partition = m->partition;
+    rc->out_offset = m->offset;
+    rd_kafka_timestamp_type_t tt;
+    rc->out_ts = rd_kafka_message_timestamp(m, &tt);
+    if (rc->out_ts < 0)
+        rc->out_ts = 0;
+    batch_release(rc->b);
+}
+
+/* Hands every record to librdkafka (any thread; never blocks). */
+static void batch_send(prod_batch_t *b)
+{
+    rd_kafka_t *rk = b->r->rk;
+    atomic_store(&b->pending, b->n + 1);
+    for (int i = 0; i < b->n; i++) {
+        prod_rec_t *rc = &b->recs[i];
+        rc->out_partition = -1;
+        if (rc->errmsg) { /* v3 record rejected at validation */
+            atomic_fetch_sub(&b->pending, 1);
+            continue;
+        }
+        int32_t part = b->path_partition >= 0 ? b->path_partition : rc->partition;
+        rd_kafka_resp_err_t e;
+        if (rc->hdrs) {
+            e = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(b->topic), RD_KAFKA_V_PARTITION(part),
+                RD_KAFKA_V_KEY(rc->knull ? NULL : (void *)rc->key, rc->knull ? 0 : rc->klen),
+                RD_KAFKA_V_VALUE(rc->vnull ? NULL : (void *)rc->val, rc->vnull ? 0 : rc->vlen),
+                RD_KAFKA_V_TIMESTAMP(rc->ts), RD_KAFKA_V_HEADERS(rc->hdrs), RD_KAFKA_V_OPAQUE(rc),
+                RD_KAFKA_V_END);
+            if (!e)
+                rc->hdrs = NULL; /* now librdkafka's */
+        } else {
+            e = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(b->topic), RD_KAFKA_V_PARTITION(part),
+                RD_KAFKA_V_KEY(rc->knull ? NULL : (void *)rc->key, rc->knull ? 0 : rc->klen),
+                RD_KAFKA_V_VALUE(rc->vnull ? NULL : (void *)rc->val, rc->vnull ? 0 : rc->vlen),
+                RD_KAFKA_V_TIMESTAMP(rc->ts), RD_KAFKA_V_OPAQUE(rc), RD_KAFKA_V_END);
+        }
+        if (e) {
+            rc->err = e;
+            rc->out_partition = part >= 0 ? part : -1;
+            atomic_fetch_sub(&b->pending, 1);
+        }
+    }
+    batch_release(b);
+}
+
+/* ------------------------------------------------------------------------
+ * record decoding
+ * ---------------------------------------------------------------------- */
+
+static uint8_t *batch_alloc(prod_batch_t *b, size_t n)
+{
+    if (b->dlen + n > b->dcap)
+        return NULL; /* sized up front: cannot happen */
+    uint8_t *p = b->data + b->dlen;
+    b->dlen += n;
+    return p;
+}
+
+/* Decodes one binary (base64) or json field into (ptr, len, null, own).
+ * Returns 0 or -1 with msg. */
+static int decode_field(prod_batch_t *b, bs_rest_fmt_t fmt, json_t *v, const char *what,
+                        const uint8_t **p, size_t *len, bool *isnull, void **own, char *msg,
+                        size_t msglen)
+{
+    *isnull = false;
+    if (!v || json_is_null(v)) {
+        *isnull = true;
+        *p = NULL;
+        *len = 0;
+        return 0;
+    }
+    if (fmt == BS_REST_FMT_BINARY) {
+        if (!json_is_string(v)) {
+            snprintf(msg, msglen, "Record %s must be a base64 string or null for the binary format",
+                     what);
+            return -1;
+        }
+        size_t sl = json_string_length(v);
+        uint8_t *out = batch_alloc(b, bs_rest_b64_maxlen(sl));
+        long n = out ? bs_rest_b64_decode(json_string_value(v), sl, out) : -1;
+        if (n < 0) {
+            snprintf(msg, msglen, "Record %s is not valid base64", what);
+            return -1;
+        }
+        *p = out;
+        *len = (size_t)n;
+        return 0;
+    }
+    if (fmt == BS_REST_FMT_STRING) {
+        if (!json_is_string(v)) {
+            snprintf(msg, msglen, "Record %s of type STRING must be a JSON string", what);
+            return -1;
+        }
+        *p = (const uint8_t *)json_string_value(v); /* lives in b->doc */
+        *len = json_string_length(v);
+        return 0;
+    }
+    /* json: the compact JSON text */
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!s) {
+        snprintf(msg, msglen, "Record %s cannot be encoded as JSON", what);
+        return -1;
+    }
+    *own = s;
+    *p = (const uint8_t *)s;
+    *len = strlen(s);
+    return 0;
+}
+
+static size_t b64_need(json_t *v)
+{
+    return json_is_string(v) ? bs_rest_b64_maxlen(json_string_length(v)) : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * worker continuation: topic lookup, avro encoding, then send
+ * ---------------------------------------------------------------------- */
+
+static int avro_encode_side(prod_batch_t *b, bool is_key, int *status, int *code, char *msg,
+                            size_t msglen)
+{
+    const char *schema = is_key ? b->key_schema : b->value_schema;
+    int sid = is_key ? b->key_sid_in : b->value_sid_in;
+    bool any = false;
+    for (int i = 0; i < b->n; i++) {
+        json_t *v = is_key ? b->recs[i].kjson : b->recs[i].vjson;
+        if (v && !json_is_null(v))
+            any = true;
+    }
+    if (!any)
+        return 0;
+    if (!schema && sid < 0) {
+        *status = 422;
+        *code = is_key ? 42201 : 42202;
+        snprintf(msg, msglen, "Request includes %s but does not include %s schema",
+                 is_key ? "keys" : "values", is_key ? "key" : "value");
+        return -1;
+    }
+    int id = -1;
+    bs_rest_avro_enc_t *e =
+        bs_rest_avro_enc_new(b->r, b->topic, is_key, schema, sid, &id, status, code, msg, msglen);
+    if (!e)
+        return -1;
+    if (is_key)
+        b->key_schema_id = id;
+    else
+        b->value_schema_id = id;
+    int rc = 0;
+    for (int i = 0; i < b->n; i++) {
+        prod_rec_t *r = &b->recs[i];
+        json_t *v = is_key ? r->kjson : r->vjson;
+        if (!v || json_is_null(v))
+            continue;
+        uint8_t *out = NULL;
+        size_t len = 0;
+        char m[400];
+        if (bs_rest_avro_enc_one(e, v, &out, &len, m, sizeof m) != 0) {
+            *status = 422;
+            *code = 42203;
+            snprintf(msg, msglen, "Conversion of JSON to Avro failed: %s", m);
+            rc = -1;
+            break;
+        }
+        if (is_key) {
+            r->kown = out, r->key = out, r->klen = len, r->knull = false;
+        } else {
+            r->vown = out, r->val = out, r->vlen = len, r->vnull = false;
+        }
+    }
+    bs_rest_avro_enc_free(e);
+    return rc;
+}
+
+static bool batch_partitions_ok(prod_batch_t *b, int count)
+{
+    if (b->path_partition >= count)
+        return false;
+    for (int i = 0; i < b->n; i++)
+        if (b->recs[i].partition >= count)
+            return false;
+    return true;
+}
+
+static void batch_job(bs_rest_t *r, bs_http_req_t *req, void *arg)
+{
+    prod_batch_t *b = arg;
+    char err[512];
+    int cnt = bs_rest_topic_lookup(r, b->topic, 50, err, sizeof err);
+    if (cnt == -2) {
+        bs_http_reply_error(req, 500, 50002, "%s", err);
+        goto fail;
+    }
+    if (cnt == 0) {
+        bs_http_reply_error(req, 404, 40401, "Topic %s not found.", b->topic);
+        goto fail;
+    }
+    if (!batch_partitions_ok(b, cnt)) {
+        bs_http_reply_error(req, 404, 40402, "Partition not found.");
+        goto fail;
+    }
+    if (b->fmt == BS_REST_FMT_AVRO) {
+        int status = 500, code = 50002;
+        if (avro_encode_side(b, true, &status, &code, err, sizeof err) != 0 ||
+            avro_encode_side(b, false, &status, &code, err, sizeof err) != 0) {
+            bs_http_reply_error(req, status, code, "%s", err);
+            goto fail;
+        }
+    }
+    batch_send(b);
+    return;
+fail:
+    batch_free(b);
+}
+
+static void batch_start(prod_batch_t *b)
+{
+    if (b->fmt != BS_REST_FMT_AVRO) {
+        int cnt = bs_rest_topic_cached(b->r, b->topic);
+        if (cnt > 0) {
+            if (!batch_partitions_ok(b, cnt)) {
+                bs_http_reply_error(b->req, 404, 40402, "Partition not found.");
+                batch_free(b);
+                return;
+            }
+            batch_send(b);
+            return;
+        }
+    }
+    bs_rest_submit(b->r, b->req, batch_job, b, NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * API v2
+ * ---------------------------------------------------------------------- */
+
+static void v2_produce(bs_http_req_t *req, bs_rest_t *r, int32_t path_partition)
+{
+    prod_batch_t *b = NULL;
+    json_error_t je;
+    char msg[512];
+    const char *topic = bs_http_param(req, "topic");
+    bs_rest_fmt_t fmt = bs_rest_fmt_of_media(bs_http_header(req, "Content-Type"));
+    if (fmt == BS_REST_FMT_GENERIC)
+        fmt = BS_REST_FMT_BINARY;
+    if (fmt == BS_REST_FMT_UNKNOWN) {
+        bs_http_reply_error(req, 415, 415,
+                            "HTTP 415 Unsupported Media Type: embedded format not supported "
+                            "(binary, json and avro are)");
+        return;
+    }
+    json_t *doc = bs_http_body_json(req, &je);
+    if (!doc) {
+        bs_http_reply_error(req, 400, 400,
+                            "Unexpected character or malformed JSON: %s (line %d, "
+                            "column %d)",
+                            je.text, je.line, je.column);
+        return;
+    }
+    json_t *records = json_object_get(doc, "records");
+    if (!json_is_object(doc) || !json_is_array(records) || json_array_size(records) == 0) {
+        bs_http_reply_error(req, 422, 422,
+                            "records may not be empty: the body must be an object "
+                            "with a non-empty \"records\" array");
+        json_decref(doc);
+        return;
+    }
+    b = bs_xcalloc(1, sizeof *b);
+    b->r = r;
+    b->req = req;
+    b->doc = doc;
+    b->topic = bs_xstrdup(topic);
+    b->path_partition = path_partition;
+    b->fmt = fmt;
+    b->key_schema_id = b->value_schema_id = -1;
+    b->key_sid_in = b->value_sid_in = -1;
+    b->n = (int)json_array_size(records);
+    b->recs = bs_xcalloc((size_t)b->n, sizeof *b->recs);
+
+    if (fmt == BS_REST_FMT_AVRO) {
+        json_t *ks = json_object_get(doc, "key_schema"), *vs = json_object_get(doc, "value_schema");
+        json_t *ki = json_object_get(doc, "key_schema_id"),
+               *vi = json_object_get(doc, "value_schema_id");
+        b->key_schema = json_is_string(ks) ? json_string_value(ks) : NULL;
+        b->value_schema = json_is_string(vs) ? json_string_value(vs) : NULL;
+        b->key_sid_in = json_is_integer(ki) ? (int)json_integer_value(ki) : -1;
+        b->value_sid_in = json_is_integer(vi) ? (int)json_integer_value(vi) : -1;
+    } else {
+        size_t need = 0;
+        if (fmt == BS_REST_FMT_BINARY)
+            for (int i = 0; i < b->n; i++) {
+                json_t *rec = json_array_get(records, (size_t)i);
+                need +=
+                    b64_need(json_object_get(rec, "key")) + b64_need(json_object_get(rec, "value"));
+            }
+        b->dcap = need;
+        b->data = need ? bs_xmalloc(need) : NULL;
+    }
+    for (int i = 0; i < b->n; i++) {
+        json_t *rec = json_array_get(records, (size_t)i);
+        prod_rec_t *rc = &b->recs[i];
+        rc->b = b;
+        rc->partition = RD_KAFKA_PARTITION_UA;
+        if (!json_is_object(rec)) {
+            bs_http_reply_error(req, 422, 422, "records[%d] must be an object", i);
+            goto fail;
+        }
+        json_t *p = json_object_get(rec, "partition");
+        if (p && !json_is_null(p)) {
+            if (!json_is_integer(p) || json_integer_value(p) < 0 ||
+                json_integer_value(p) > INT32_MAX) {
+                bs_http_reply_error(req, 422, 422,
+                                    "records[%d].partition must be a non-negative integer", i);
+                goto fail;
+            }
+            rc->partition = (int32_t)json_integer_value(p);
+        }
+        json_t *k = json_object_get(rec, "key"), *v = json_object_get(rec, "value");
+        if (fmt == BS_REST_FMT_AVRO) {
+            rc->kjson = k;
+            rc->vjson = v;
+            rc->knull = !k || json_is_null(k);
+            rc->vnull = !v || json_is_null(v);
+            continue;
+        }
+        char what[32];
+        snprintf(what, sizeof what, "records[%d].key", i);
+        if (decode_field(b, fmt, k, what, &rc->key, &rc->klen, &rc->knull, &rc->kown, msg,
+                         sizeof msg) != 0) {
+            bs_http_reply_error(req, 422, 422, "%s", msg);
+            goto fail;
+        }
+        snprintf(what, sizeof what, "records[%d].value", i);
+        if (decode_field(b, fmt, v, what, &rc->val, &rc->vlen, &rc->vnull, &rc->vown, msg,
+                         sizeof msg) != 0) {
+            bs_http_reply_error(req, 422, 422, "%s", msg);
+            goto fail;
+        }
+    }
+    batch_start(b);
+    return;
+fail:
+    batch_free(b);
+}
+
+void bs_rest_v2_produce_topic(bs_http_req_t *req, void *ctx)
+{
+    v2_produce(req, ctx, -1);
+}
+
+void bs_rest_v2_produce_partition(bs_http_req_t *req, void *ctx)
+{
+    int32_t p = bs_rest_parse_i32(bs_http_param(req, "partition"));
+    if (p < 0) {
+        bs_http_reply_error(req, 404, 40402, "Partition not found.");
+        return;
+    }
+    v2_produce(req, ctx, p);
+}
+
+/* ------------------------------------------------------------------------
+ * API v3 records
+ * ---------------------------------------------------------------------- */
+
+static void rec_reject(prod_rec_t *rc, int status, const char *fmt, const char *arg)
+{
+    char m[512];
+    snprintf(m, sizeof m, fmt, arg);
+    rc->errmsg = bs_xstrdup(m);
+    rc->errstatus = status;
+}
+
+/* Parses a v3 "key"/"value" object {"type","data"} into the record. */
+static int v3_side(prod_batch_t *b, prod_rec_t *rc, json_t *o, bool is_key)
+{
+    const char *what = is_key ? "key" : "value";
+    if (!o || json_is_null(o)) {
+        if (is_key)
+            rc->knull = true;
+        else
+            rc->vnull = true;
+        return 0;
+    }
+    if (!json_is_object(o)) {
+        rec_reject(rc, 400, "Record %s must be an object {\"type\",\"data\"}", what);
+        return -1;
+    }
+    json_t *t = json_object_get(o, "type");
+    bs_rest_fmt_t f = BS_REST_FMT_BINARY;
+    json_t *data = json_object_get(o, "data");
+    if (t && !json_is_null(t)) {
+        f = json_is_string(t) ? bs_rest_fmt_parse_name(json_string_value(t)) : BS_REST_FMT_UNKNOWN;
+        if (f != BS_REST_FMT_BINARY && f != BS_REST_FMT_JSON && f != BS_REST_FMT_STRING) {
+            rec_reject(rc, 400, "Unsupported %s type (BINARY, JSON and STRING are supported)",
+                       what);
+            return -1;
+        }
+    } else if (!json_is_string(data) && data && !json_is_null(data)) {
+        f = BS_REST_FMT_JSON; /* Confluent: schemaless non-string data is JSON */
+    }
+    if (json_object_get(o, "schema") || json_object_get(o, "schema_id") ||
+        json_object_get(o, "schema_version") || json_object_get(o, "subject")) {
+        rec_reject(rc, 400,
+                   "Schema-based %s formats are not supported by the v3 produce API "
+                   "in Basin (use API v2 with the avro format)",
+                   what);
+        return -1;
+    }
+    char msg[256];
+    void *own = NULL;
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    bool isnull = false;
+    if (f == BS_REST_FMT_BINARY && json_is_string(data)) {
+        /* v3 binary data is decoded into its own buffer */
+        size_t sl = json_string_length(data);
+        uint8_t *out = bs_xmalloc(bs_rest_b64_maxlen(sl) + 1);
+        long n = bs_rest_b64_decode(json_string_value(data), sl, out);
+        if (n < 0) {
+            free(out);
+            rec_reject(rc, 400, "Record %s data is not valid base64", what);
+            return -1;
+        }
+        own = out, p = out, len = (size_t)n;
+    } else if (decode_field(b, f, data, what, &p, &len, &isnull, &own, msg, sizeof msg) != 0) {
+        rec_reject(rc, 400, "%s", msg);
+        return -1;
+    }
+    if (is_key) {
+        rc->key = p, rc->klen = len, rc->knull = isnull, rc->kown = own, rc->kfmt = (int)f;
+    } else {
+        rc->val = p, rc->vlen = len, rc->vnull = isnull, rc->vown = own, rc->vfmt = (int)f;
+    }
+    return 0;
+}
+
+static int64_t v3_parse_ts(json_t *t, bool *ok)
+{
+    *ok = true;
+    if (!t || json_is_null(t))
+        return 0;
+    if (json_is_integer(t))
+        return json_integer_value(t);
+    if (!json_is_string(t)) {
+        *ok = false;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *s = json_string_value(t);
+    const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!e) {
+        *ok = false;
+        return 0;
+    }
+    int64_t ms = (int64_t)timegm(&tm) * 1000;
+    if (*e == '.') {
+        int64_t frac = 0, scale = 1000;
+        e++;
+        while (*e >= '0' && *e <= '9') {
+            if (scale > 1) {
+                scale /= 10;
+                frac += (*e - '0') * scale;
+            }
+            e++;
+        }
+        ms += frac;
+    }
+    if (*e == 'Z' || *e == '\0')
+        return ms;
+    if ((*e == '+' || *e == '-') && strlen(e) >= 6) {
+        int hh = (e[1] - '0') * 10 + (e[2] - '0'), mm = (e[4] - '0') * 10 + (e[5] - '0');
+        int64_t off = ((int64_t)hh * 60 + mm) * 60000;
+        return *e == '+' ? ms - off : ms + off;
+    }
+    *ok = false;
+    return 0;
+}
+
+static void v3_record(prod_batch_t *b, prod_rec_t *rc, json_t *o)
+{
+    rc->b = b;
+    rc->partition = RD_KAFKA_PARTITION_UA;
+    if (!json_is_object(o)) {
+        rec_reject(rc, 400, "%s", "A record must be a JSON object");
+        return;
+    }
+    json_t *p = json_object_get(o, "partition_id");
+    if (p && !json_is_null(p)) {
+        if (!json_is_integer(p) || json_integer_value(p) < 0 || json_integer_value(p) > INT32_MAX) {
+            rec_reject(rc, 400, "%s", "partition_id must be a non-negative integer");
+            return;
+        }
+        rc->partition = (int32_t)json_integer_value(p);
+    }
+    bool ok;
+    rc->ts = v3_parse_ts(json_object_get(o, "timestamp"), &ok);
+    if (!ok) {
+        rec_reject(rc, 400, "%s", "timestamp must be an ISO-8601 date-time or epoch milliseconds");
+        return;
+    }
+    json_t *hs = json_object_get(o, "headers");
+    if (hs && !json_is_null(hs)) {
+        if (!json_is_array(hs)) {
+            rec_reject(rc, 400, "%s", "headers must be an array of {\"name\",\"value\"}");
+            return;
+        }
+        rc->hdrs = rd_kafka_headers_new(json_array_size(hs));
+        for (size_t i = 0; i < json_array_size(hs); i++) {
+            json_t *h = json_array_get(hs, i);
+            json_t *n = json_object_get(h, "name"), *v = json_object_get(h, "value");
+            if (!json_is_string(n) || (v && !json_is_null(v) && !json_is_string(v))) {
+                rec_reject(rc, 400, "%s", "a header needs a string name and a base64 value");
+                return;
+            }
+            if (!v || json_is_null(v)) {
+                rd_kafka_header_add(rc->hdrs, json_string_value(n), -1, NULL, 0);
+                continue;
+            }
+            size_t sl = json_string_length(v);
+            uint8_t *buf = bs_xmalloc(bs_rest_b64_maxlen(sl) + 1);
+            long dl = bs_rest_b64_decode(json_string_value(v), sl, buf);
+            if (dl < 0) {
+                free(buf);
+                rec_reject(rc, 400, "header '%s' value is not valid base64", json_string_value(n));
+                return;
+            }
+            rd_kafka_header_add(rc->hdrs, json_string_value(n), -1, buf, (ssize_t)dl);
+            free(buf);
+        }
+    }
+    if (v3_side(b, rc, json_object_get(o, "key"), true) != 0)
+        return;
+    v3_side(b, rc, json_object_get(o, "value"), false);
+}
+
+/* v3 records are checked per record: a bad partition is that record's 404. */
+static void v3_job(bs_rest_t *r, bs_http_req_t *req, void *arg)
+{
+    prod_batch_t *b = arg;
+    char err[512];
+    int cnt = bs_rest_topic_lookup(r, b->topic, 50, err, sizeof err);
+    if (cnt == -2) {
+        bs_http_reply_error(req, 500, 50002, "%s", err);
+        batch_free(b);
+        return;
+    }
+    if (cnt == 0) {
+        bs_http_reply_error(req, 404, 40403, "This server does not host this topic-partition.");
+        batch_free(b);
+        return;
+    }
+    for (int i = 0; i < b->n; i++)
+        if (!b->recs[i].errmsg && b->recs[i].partition >= cnt)
+            rec_reject(&b->recs[i], 404, "%s", "This server does not host this topic-partition.");
+    batch_send(b);
+}
+
+void bs_rest_v3_produce(bs_http_req_t *req, void *ctx)
+{
+    bs_rest_t *r = ctx;
+    const char *cid = bs_http_param(req, "cluster_id");
+    if (strcmp(cid, r->cluster_id) != 0) {
+        bs_http_reply_error(req, 404, 404, "Cluster %s cannot be found.", cid);
+        return;
+    }
+    size_t len;
+    const uint8_t *body = bs_http_body(req, &len);
+    json_t *arr = json_array();
+    size_t off = 0;
+    while (off < len) {
+        while (off < len && (body[off] == ' ' || body[off] == '\n' || body[off] == '\r' ||
+                             body[off] == '\t' || body[off] == ','))
+            off++;
+        if (off >= len)
+            break;
+        json_error_t je;
+        json_t *o = json_loadb((const char *)body + off, len - off, JSON_DISABLE_EOF_CHECK, &je);
+        if (!o) {
+            if (json_array_size(arr) == 0) {
+                bs_http_reply_error(req, 400, 400, "Unexpected character or malformed JSON: %s",
+                                    je.text);
+                json_decref(arr);
+                return;
+            }
+            /* a streamed body with a broken tail: report it as one more
+             * failed record after the good ones */
+            json_array_append_new(arr, json_string("malformed JSON"));
+            break;
+        }
+        json_array_append_new(arr, o);
+        off += (size_t)je.position;
+    }
+    if (json_array_size(arr) == 0) {
+        bs_http_reply_error(req, 400, 400, "The request body is empty: expected a record");
+        json_decref(arr);
+        return;
+    }
+    prod_batch_t *b = bs_xcalloc(1, sizeof *b);
+    b->r = r;
+    b->req = req;
+    b->doc = arr;
+    b->v3 = true;
+    const char *te = bs_http_header(req, "Transfer-Encoding");
+    b->v3_stream = json_array_size(arr) > 1 || (te && strstr(te, "chunked"));
+    b->topic = bs_xstrdup(bs_http_param(req, "topic_name"));
+    b->path_partition = -1;
+    b->fmt = BS_REST_FMT_BINARY;
+    b->key_schema_id = b->value_schema_id = -1;
+    b->n = (int)json_array_size(arr);
+    b->recs = bs_xcalloc((size_t)b->n, sizeof *b->recs);
+    for (int i = 0; i < b->n; i++) {
+        json_t *o = json_array_get(arr, (size_t)i);
+        if (json_is_string(o)) { /* the malformed tail */
+            b->recs[i].b = b;
+            rec_reject(&b->recs[i], 400, "%s", "Unexpected character or malformed JSON");
+            continue;
+        }
+        v3_record(b, &b->recs[i], o);
+    }
+    int cnt = bs_rest_topic_cached(r, b->topic);
+    if (cnt > 0) {
+        for (int i = 0; i < b->n; i++)
+            if (!b->recs[i].errmsg && b->recs[i].partition >= cnt)
+                rec_reject(&b->recs[i], 404, "%s",
+                           "This server does not host this topic-partition.");
+        batch_send(b);
+        return;
+    }
+    bs_rest_submit(r, req, v3_job, b, NULL);
+}
