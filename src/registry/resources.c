@@ -153,10 +153,35 @@ static void h_types(bs_http_req_t *req, void *ctx)
     bs_http_reply_json(req, 200, json_pack("[s]", "AVRO"));
 }
 
+/* Contexts are the ":.name:" prefixes of subject names; "." is the default
+ * context and is always listed. */
 static void h_contexts(bs_http_req_t *req, void *ctx)
 {
-    (void)ctx;
-    bs_http_reply_json(req, 200, json_pack("[s]", "."));
+    bs_registry_t *r = ctx;
+    json_t *out = json_pack("[s]", ".");
+    MODEL_RD(r);
+    size_t n;
+    const char **names = sorted_subjects(r, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = names[i];
+        if (s[0] != ':' || s[1] != '.')
+            continue;
+        const char *end = strchr(s + 1, ':');
+        if (!end || end == s + 2)
+            continue;
+        json_t *c = json_stringn(s + 1, (size_t)(end - s - 1));
+        bool dup = false;
+        size_t k;
+        json_t *e;
+        json_array_foreach(out, k, e) dup |= json_equal(e, c);
+        if (dup)
+            json_decref(c);
+        else
+            json_array_append_new(out, c);
+    }
+    free(names);
+    MODEL_UN(r);
+    bs_http_reply_json(req, 200, page(req, out));
 }
 
 static void h_metadata_id(bs_http_req_t *req, void *ctx)
