@@ -411,6 +411,33 @@ int bs_avro_json_to_value(const bs_serdes_schema_t *s, const char *json, size_t 
 
 static const char hexd[] = "0123456789abcdef";
 
+/* Length of the valid UTF-8 sequence at p (first byte >= 0x80), 0 if invalid
+ * (truncated, bad continuation, overlong, surrogate, beyond U+10FFFF). */
+static size_t utf8_len(const uint8_t *p, size_t n)
+{
+    uint32_t cp;
+    size_t k;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        k = 2, cp = p[0] & 0x1F;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        k = 3, cp = p[0] & 0x0F;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        k = 4, cp = p[0] & 0x07;
+    else
+        return 0;
+    if (k > n)
+        return 0;
+    for (size_t i = 1; i < k; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return k;
+}
+
 /* JSON string of raw UTF-8 text (latin1 = 0) or of bytes as code points. */
 static int put_str(bs_serdes_buf_t *b, const uint8_t *p, size_t n, int latin1)
 {
@@ -436,7 +463,15 @@ static int put_str(bs_serdes_buf_t *b, const uint8_t *p, size_t n, int latin1)
             *o++ = hexd[ch >> 4];
             *o++ = hexd[ch & 15];
         } else {
-            *o++ = ch; /* UTF-8 text passes through */
+            size_t k = utf8_len(p + i, n - i);
+            if (k) { /* valid UTF-8 passes through */
+                memcpy(o, p + i, k);
+                o += k;
+                i += k - 1;
+            } else { /* invalid bytes print as U+FFFD, as Java's decoder does */
+                memcpy(o, "\xef\xbf\xbd", 3);
+                o += 3;
+            }
         }
     }
     *o++ = '"';

@@ -447,6 +447,11 @@ int bs_avro_deserialize(bs_avro_deserializer_t *d, const void *buf, size_t len,
     des_entry_t *en = des_entry(d, id, e);
     if (!en)
         return -1;
+    if (bs_serdes_avro_check(bs_serdes_schema_avro(en->writer), p, n, err, sizeof(err))) {
+        bs_sr_seterr(e, BS_SR_ERR_INVALID, 0,
+                     "payload does not decode with writer schema id %d: %s", id, err);
+        return -1;
+    }
     avro_value_reset(&en->wval);
     avro_reader_memory_set_source(d->rd, (const char *)p, (int64_t)n);
     if (avro_value_read(d->rd, &en->wval)) {

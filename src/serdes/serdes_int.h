@@ -38,6 +38,12 @@ avro_schema_t bs_serdes_deref(avro_schema_t sch);
 int bs_serdes_json_fill(const bs_serdes_schema_t *s, json_t *j, avro_value_t *v, int dflt,
                         char *err, size_t errlen);
 
+/* Checks that p[0..len) is well-formed Avro binary for schema (every
+ * length within the data, indexes in range, bounded item counts) before
+ * avro-c decodes it. 0, or -1 with err naming the byte offset. */
+int bs_serdes_avro_check(avro_schema_t schema, const uint8_t *p, size_t len, char *err,
+                         size_t errlen);
+
 /* Error helpers */
 void bs_sr_seterr(bs_sr_error_t *e, int code, int http_status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

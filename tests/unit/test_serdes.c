@@ -3,7 +3,8 @@
  * encoding <-> binary for every Avro type (records, enums, arrays, maps,
  * unions with null, fixed, bytes, logical types), schema resolution (reader
  * with an added defaulted field, promotions, missing defaults), subject
- * name strategies, and the registry client against a mock Schema Registry
+ * name strategies, the bounds check that runs before avro-c decodes, and
+ * the registry client against a mock Schema Registry
  * (libmicrohttpd on an ephemeral loopback port): errors carrying the
  * registry's code and message, unreachable URLs named in the message,
  * failover, basic auth, and caches (one HTTP call per id).
@@ -590,6 +591,56 @@ static void test_subject_names(void **state)
     bs_serdes_schema_destroy(p);
 }
 
+/* ---- the pre-decode check ---------------------------------------------------- */
+
+static void test_avro_check(void **state)
+{
+    (void)state;
+    char err[300];
+    bs_serdes_schema_t *a = schema("{\"type\":\"array\",\"items\":\"null\"}");
+    /* 2^31 nulls in 5 bytes: refused at once instead of looping in avro-c */
+    const uint8_t huge[] = {0xfe, 0xff, 0xff, 0xff, 0x0f, 0x00};
+    assert_int_equal(
+        bs_serdes_avro_check(bs_serdes_schema_avro(a), huge, sizeof(huge), err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "zero-size items"));
+    const uint8_t three[] = {0x06, 0x00};
+    assert_int_equal(bs_serdes_avro_check(bs_serdes_schema_avro(a), three, 2, err, sizeof(err)), 0);
+    bs_serdes_schema_destroy(a);
+
+    bs_serdes_schema_t *r = schema("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":"
+                                   "\"a\",\"type\":\"long\"},{\"name\":\"s\",\"type\":\"string\"},"
+                                   "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\","
+                                   "\"symbols\":[\"X\"]}}]}");
+    avro_schema_t rs = bs_serdes_schema_avro(r);
+    const uint8_t ok[] = {0x02, 0x04, 'h', 'i', 0x00};
+    assert_int_equal(bs_serdes_avro_check(rs, ok, sizeof(ok), err, sizeof(err)), 0);
+    const uint8_t longstr[] = {0x02, 0x40, 'h', 'i', 0x00};
+    assert_int_equal(bs_serdes_avro_check(rs, longstr, sizeof(longstr), err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "byte 2"));
+    assert_non_null(strstr(err, "length beyond"));
+    const uint8_t badenum[] = {0x02, 0x00, 0x02};
+    assert_int_equal(bs_serdes_avro_check(rs, badenum, sizeof(badenum), err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "enum index"));
+    const uint8_t trunc[] = {0x80};
+    assert_int_equal(bs_serdes_avro_check(rs, trunc, sizeof(trunc), err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "truncated varint"));
+    bs_serdes_schema_destroy(r);
+
+    /* invalid UTF-8 in a string prints as U+FFFD (valid JSON out) */
+    bs_serdes_schema_t *s = schema("\"string\"");
+    avro_value_t v;
+    avro_generic_value_new(bs_serdes_schema_iface(s), &v);
+    avro_value_set_string_len(&v, "a\xff\xc3\xa9", 5);
+    bs_serdes_buf_t out;
+    bs_serdes_buf_init(&out);
+    assert_int_equal(bs_avro_value_to_json(&v, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.len, 8);
+    assert_memory_equal(out.data, "\"a\xef\xbf\xbd\xc3\xa9\"", 8);
+    bs_serdes_buf_free(&out);
+    avro_value_decref(&v);
+    bs_serdes_schema_destroy(s);
+}
+
 /* ---- registry client ---------------------------------------------------------- */
 
 static void test_client_unreachable(void **state)
@@ -832,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_json_defaults),
         cmocka_unit_test(test_resolution),
         cmocka_unit_test(test_subject_names),
+        cmocka_unit_test(test_avro_check),
         cmocka_unit_test(test_client_unreachable),
         cmocka_unit_test(test_client_errors_and_cache),
         cmocka_unit_test(test_client_failover_and_auth),
