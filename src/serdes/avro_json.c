@@ -26,12 +26,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The JSON path of the value being filled, kept as a stack of frames and
+ * rendered ("$.a[3][\"k\"]") only when an error is reported. */
+#define JPATH_MAX 256
+typedef struct jframe_s {
+    char kind; /* '.' field, '[' index, '{' map key, '|' union branch */
+    const char *name;
+    size_t idx;
+} jframe_t;
+
 typedef struct jctx_s {
     const bs_serdes_schema_t *s;
+    jframe_t fr[JPATH_MAX];
+    int nf;
     char path[512];
     char *err;
     size_t errlen;
 } jctx_t;
+
+static void push(jctx_t *c, char kind, const char *name, size_t idx)
+{
+    if (c->nf < JPATH_MAX)
+        c->fr[c->nf] = (jframe_t){kind, name, idx};
+    c->nf++;
+}
+
+static const char *P(jctx_t *c)
+{
+    size_t at = (size_t)snprintf(c->path, sizeof(c->path), "$");
+    for (int i = 0; i < c->nf && i < JPATH_MAX && at < sizeof(c->path); i++) {
+        const jframe_t *f = &c->fr[i];
+        char *o = c->path + at;
+        size_t left = sizeof(c->path) - at;
+        int w = f->kind == '.'   ? snprintf(o, left, ".%s", f->name)
+                : f->kind == '[' ? snprintf(o, left, "[%zu]", f->idx)
+                : f->kind == '{' ? snprintf(o, left, "[\"%s\"]", f->name)
+                                 : snprintf(o, left, "[%s]", f->name);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+    return c->path;
+}
 
 static const char *jtype(json_t *j)
 {
@@ -57,22 +93,9 @@ static const char *jtype(json_t *j)
 
 static int jfail(jctx_t *c, const char *what, json_t *j)
 {
-    bs_serdes_fmt(c->err, c->errlen, "at %s: expected %s, got %s", c->path[0] ? c->path : "$", what,
+    bs_serdes_fmt(c->err, c->errlen, "at %s: expected %s, got %s", P(c), what,
                   j ? jtype(j) : "nothing");
     return -1;
-}
-
-static size_t path_push(jctx_t *c, const char *fmt, const char *s, size_t idx)
-{
-    size_t old = strlen(c->path);
-    if (!old)
-        snprintf(c->path, sizeof(c->path), "$");
-    size_t at = strlen(c->path);
-    if (s)
-        snprintf(c->path + at, sizeof(c->path) - at, fmt, s);
-    else
-        snprintf(c->path + at, sizeof(c->path) - at, fmt, idx);
-    return old;
 }
 
 /* Decodes a JSON string of code points 0..255 into bytes (in place into a
@@ -96,8 +119,8 @@ static int latin1(jctx_t *c, json_t *j, size_t want, uint8_t **out, size_t *outl
         } else {
             free(b);
             bs_serdes_fmt(c->err, c->errlen,
-                          "at %s: bytes string has a character above \\u00ff at offset %zu",
-                          c->path[0] ? c->path : "$", i);
+                          "at %s: bytes string has a character above \\u00ff at offset %zu", P(c),
+                          i);
             return -1;
         }
         if (cp > 0xFF) {
@@ -110,8 +133,7 @@ static int latin1(jctx_t *c, json_t *j, size_t want, uint8_t **out, size_t *outl
     }
     if (want && k != want) {
         free(b);
-        bs_serdes_fmt(c->err, c->errlen, "at %s: fixed of size %zu given %zu bytes",
-                      c->path[0] ? c->path : "$", want, k);
+        bs_serdes_fmt(c->err, c->errlen, "at %s: fixed of size %zu given %zu bytes", P(c), want, k);
         return -1;
     }
     *out = b;
@@ -154,11 +176,10 @@ static int fill_union(jctx_t *c, json_t *j, avro_value_t *v, avro_schema_t sch, 
         for (size_t i = 0; i < n; i++) {
             if (avro_value_set_branch(v, (int)i, &br))
                 break;
-            char saved[512];
-            memcpy(saved, c->path, sizeof(saved));
+            int saved = c->nf;
             if (fill(c, j, &br, 1, depth + 1) == 0)
                 return 0;
-            memcpy(c->path, saved, sizeof(saved));
+            c->nf = saved;
         }
         return jfail(c, "a default matching a union branch", j);
     }
@@ -186,14 +207,13 @@ static int fill_union(jctx_t *c, json_t *j, avro_value_t *v, avro_schema_t sch, 
             continue;
         if (avro_value_set_branch(v, (int)i, &br))
             return jfail(c, "a settable union branch", j);
-        size_t old = path_push(c, "[%s]", key, 0);
+        push(c, '|', key, 0);
         int r = fill(c, inner, &br, 0, depth + 1);
         if (r == 0)
-            c->path[old] = 0;
+            c->nf--;
         return r;
     }
-    bs_serdes_fmt(c->err, c->errlen, "at %s: '%s' is not a branch of the union",
-                  c->path[0] ? c->path : "$", key);
+    bs_serdes_fmt(c->err, c->errlen, "at %s: '%s' is not a branch of the union", P(c), key);
     return -1;
 }
 
@@ -210,8 +230,7 @@ static int fill_record(jctx_t *c, json_t *j, avro_value_t *v, avro_schema_t sch,
         if (avro_schema_record_field_get_index(sch, key) < 0) {
             char full[512];
             bs_serdes_fullname(sch, full, sizeof(full));
-            bs_serdes_fmt(c->err, c->errlen, "at %s: record %s has no field '%s'",
-                          c->path[0] ? c->path : "$", full, key);
+            bs_serdes_fmt(c->err, c->errlen, "at %s: record %s has no field '%s'", P(c), full, key);
             return -1;
         }
     }
@@ -227,15 +246,15 @@ static int fill_record(jctx_t *c, json_t *j, avro_value_t *v, avro_schema_t sch,
             fdflt = 1;
             if (!fj) {
                 bs_serdes_fmt(c->err, c->errlen,
-                              "at %s: missing field '%s' (and the schema gives no default)",
-                              c->path[0] ? c->path : "$", fname);
+                              "at %s: missing field '%s' (and the schema gives no default)", P(c),
+                              fname);
                 return -1;
             }
         }
-        size_t old = path_push(c, ".%s", fname, 0);
+        push(c, '.', fname, 0);
         if (fill(c, fj, &fv, fdflt, depth + 1))
             return -1;
-        c->path[old] = 0;
+        c->nf--;
     }
     return 0;
 }
@@ -244,7 +263,7 @@ static int fill(jctx_t *c, json_t *j, avro_value_t *v, int dflt, int depth)
 {
     avro_schema_t sch = bs_serdes_deref(avro_value_get_schema(v));
     if (depth > 200) {
-        bs_serdes_fmt(c->err, c->errlen, "at %s: nesting deeper than 200", c->path);
+        bs_serdes_fmt(c->err, c->errlen, "at %s: nesting deeper than 200", P(c));
         return -1;
     }
     int rc = 0;
@@ -264,8 +283,8 @@ static int fill(jctx_t *c, json_t *j, avro_value_t *v, int dflt, int depth)
             return jfail(c, "an int", j);
         json_int_t x = json_integer_value(j);
         if (x < INT32_MIN || x > INT32_MAX) {
-            bs_serdes_fmt(c->err, c->errlen, "at %s: %lld is out of range for an int",
-                          c->path[0] ? c->path : "$", (long long)x);
+            bs_serdes_fmt(c->err, c->errlen, "at %s: %lld is out of range for an int", P(c),
+                          (long long)x);
             return -1;
         }
         rc = avro_value_set_int(v, (int32_t)x);
@@ -312,8 +331,8 @@ static int fill(jctx_t *c, json_t *j, avro_value_t *v, int dflt, int depth)
             return jfail(c, "an enum symbol", j);
         int idx = avro_schema_enum_get_by_name(sch, json_string_value(j));
         if (idx < 0) {
-            bs_serdes_fmt(c->err, c->errlen, "at %s: '%s' is not a symbol of enum %s",
-                          c->path[0] ? c->path : "$", json_string_value(j), avro_schema_name(sch));
+            bs_serdes_fmt(c->err, c->errlen, "at %s: '%s' is not a symbol of enum %s", P(c),
+                          json_string_value(j), avro_schema_name(sch));
             return -1;
         }
         rc = avro_value_set_enum(v, idx);
@@ -329,10 +348,10 @@ static int fill(jctx_t *c, json_t *j, avro_value_t *v, int dflt, int depth)
             avro_value_t ev;
             if (avro_value_append(v, &ev, NULL))
                 return jfail(c, "an appendable array", j);
-            size_t old = path_push(c, "[%zu]", NULL, i);
+            push(c, '[', NULL, i);
             if (fill(c, el, &ev, dflt, depth + 1))
                 return -1;
-            c->path[old] = 0;
+            c->nf--;
         }
         break;
     }
@@ -346,10 +365,10 @@ static int fill(jctx_t *c, json_t *j, avro_value_t *v, int dflt, int depth)
             avro_value_t ev;
             if (avro_value_add(v, key, &ev, NULL, NULL))
                 return jfail(c, "a map entry", j);
-            size_t old = path_push(c, "[\"%s\"]", key, 0);
+            push(c, '{', key, 0);
             if (fill(c, el, &ev, dflt, depth + 1))
                 return -1;
-            c->path[old] = 0;
+            c->nf--;
         }
         break;
     }
@@ -358,12 +377,12 @@ static int fill(jctx_t *c, json_t *j, avro_value_t *v, int dflt, int depth)
     case AVRO_RECORD:
         return fill_record(c, j, v, sch, dflt, depth);
     default:
-        bs_serdes_fmt(c->err, c->errlen, "at %s: unsupported Avro type", c->path);
+        bs_serdes_fmt(c->err, c->errlen, "at %s: unsupported Avro type", P(c));
         return -1;
     }
     if (rc) {
-        bs_serdes_fmt(c->err, c->errlen, "at %s: avro-c refused the value: %s",
-                      c->path[0] ? c->path : "$", avro_strerror());
+        bs_serdes_fmt(c->err, c->errlen, "at %s: avro-c refused the value: %s", P(c),
+                      avro_strerror());
         return -1;
     }
     return 0;
