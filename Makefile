@@ -35,7 +35,7 @@ BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all test unit itest fuzz-replay fuzz gen gen-check clean format format-check bench docs
+.PHONY: all test unit itest fuzz-replay fuzz gen gen-check clean format format-check bench docs docs-check
 
 all: $(BUILD)/basin
 
@@ -107,8 +107,15 @@ format:
 format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' | grep -v '^src/proto/gen/')
 
+# The configuration references are generated from the settings tables.
+DOC_SERVICES = broker registry rest
 docs: $(BUILD)/basin
-	./$(BUILD)/basin broker --print-config-docs > docs/broker-config.md
+	for s in $(DOC_SERVICES); do ./$(BUILD)/basin $$s --print-config-docs > docs/$$s-config.md || exit 1; done
+
+# Fails if a committed configuration reference differs from its table.
+docs-check: $(BUILD)/basin
+	@for s in $(DOC_SERVICES); do ./$(BUILD)/basin $$s --print-config-docs | diff -u docs/$$s-config.md - || \
+	  { echo "docs-check: docs/$$s-config.md is stale: run make docs"; exit 1; }; done; echo "docs-check: configuration references are current"
 
 clean:
 	rm -rf build build-san build-fuzz

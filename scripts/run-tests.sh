@@ -3,8 +3,9 @@
 #
 #   1. build (warnings are errors)             5. fuzz corpora replayed under ASan+UBSan
 #   2. generated codec is current (gen-check)  6. integration tests with real clients
-#   3. formatting (clang-format)                  (librdkafka, kcat, kafkajs) on loopback
-#   4. unit tests, plain and under ASan+UBSan
+#   3. formatting (clang-format)                  (librdkafka, kcat, kafkajs, curl, npm
+#   4. unit tests, plain and under ASan+UBSan         clients) on loopback, and the broker
+#                                                     suites again on the ASan+UBSan build
 #
 # Prints one line per step and ends with "tests: N passed, M failed".
 # Set BASIN_TEST_SKIP_INTEGRATION=1 to skip step 6 (quick local runs).
@@ -49,28 +50,39 @@ unit_all() { # unit_all BUILD_DIR — runs every unit test binary in BUILD_DIR/t
 step "build" make -j"$JOBS" all unit
 step "build (ASan+UBSan)" make -j"$JOBS" SAN=1 all unit
 step "generated codec is current" make gen-check
+step "configuration references are current" make docs-check
 step "clang-format" make format-check
 step "unit tests" unit_all build
 step "unit tests (ASan+UBSan)" unit_all build-san
 step "fuzz corpus replay (ASan+UBSan)" make fuzz-replay
 
-if [ -z "${BASIN_TEST_SKIP_INTEGRATION:-}" ]; then
-    echo "== integration tests"
-    t0=$SECONDS
-    ilog="$LOGDIR/integration.log"
-    tests/integration/run.sh 2>&1 | tee "$ilog" | grep -E '^(PASS|FAIL|SKIP|#)' | sed 's/^/   /'
+# integration LABEL [run.sh args...] — runs the black-box suite, adds its counts
+integration() {
+    local label=$1 t0=$SECONDS ilog line ip if_
+    shift
+    echo "== $label"
+    ilog="$LOGDIR/$(echo "$label" | tr ' /+()' '_____').log"
+    tests/integration/run.sh "$@" 2>&1 | tee "$ilog" | grep -E '^(PASS|FAIL|SKIP|#)' | sed 's/^/   /'
     line=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed' "$ilog" | tail -n 1)
-    ip=$(echo "$line" | sed -E 's/^integration: ([0-9]+) passed.*/\1/')
-    if_=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
     if [ -z "$line" ]; then
         failed=$((failed + 1))
-        failures+=("integration (no summary line)")
+        failures+=("$label (no summary line)")
     else
+        ip=$(echo "$line" | sed -E 's/^integration: ([0-9]+) passed.*/\1/')
+        if_=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
         passed=$((passed + ip))
         failed=$((failed + if_))
-        [ "$if_" = 0 ] || failures+=("integration ($if_ failed)")
+        [ "$if_" = 0 ] || failures+=("$label ($if_ failed)")
     fi
-    echo "   integration done ($((SECONDS - t0)) s)"
+    echo "   $label done ($((SECONDS - t0)) s)"
+}
+
+if [ -z "${BASIN_TEST_SKIP_INTEGRATION:-}" ]; then
+    integration "integration tests"
+    # the broker's own suites again against the ASan+UBSan broker: memory
+    # errors and leaks (at clean shutdown) fail the run
+    BASIN_BIN=$PWD/build-san/basin integration "integration tests (ASan+UBSan broker)" \
+        10_ 20_ 30_ 31_ 34_ 40_ 45_ 50_ 52_ 53_ 56_ 60_
 fi
 
 echo
