@@ -97,6 +97,7 @@ run_wrk() {
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A RPS P99
 for t in $THREADS; do RPS[mhd$t]=""; P99[mhd$t]=""; done
 RPS[nginx]=""
@@ -129,7 +130,8 @@ REPORT="$TMP/report.md"
     echo "### $(date -u +%Y-%m-%dT%H:%MZ) — $(nproc) cores, ${CPU:-unknown CPU}, $(uname -sr)"
     echo
     echo "GET /schemas/ids/1, ${BODY_BYTES}-byte JSON body, wrk -t2 -c$CONNS -d${DURATION}s --latency on loopback,"
-    echo "median of $RUNS alternating runs (wrk and the server share the cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg))."
+    echo "median of $RUNS alternating runs. wrk and the server share the cores (and the machine is shared with other jobs):"
+    echo "load average before: $LOAD_START, after: $(cut -d' ' -f1-3 /proc/loadavg) (wrk + server alone account for ~3-4)."
     echo
     echo "| server | req/s (median) | p99 ms (median) | runs: req/s | runs: p99 ms |"
     echo "|---|---:|---:|---|---|"
