@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,8 @@
 #define LEADER_WAIT_MS 10000
 /* Bound on one forwarded write (the leader itself waits kafkastore.timeout.ms). */
 #define FORWARD_TIMEOUT_MS 15000
+/* Longest clean shutdown before the process exits anyway. */
+#define SHUTDOWN_LIMIT_S 8
 
 static const bs_http_media_t g_produces[] = {
     {"application/vnd.schemaregistry.v1+json", 1.0},
@@ -174,6 +177,18 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Bounds shutdown: everything durable is in Kafka already, so if leaving
+ * the group or closing the Kafka clients hangs (an unreachable cluster),
+ * exiting without them loses nothing. */
+static void *shutdown_watchdog(void *arg)
+{
+    (void)arg;
+    sleep(SHUTDOWN_LIMIT_S);
+    bs_log_warn("registry", "shutdown did not finish within %d s; exiting now", SHUTDOWN_LIMIT_S);
+    _exit(0);
+    return NULL;
+}
+
 static void reg_parsed_free(void *p)
 {
     bs_avro_schema_free(p);
@@ -275,6 +290,9 @@ int bs_registry_main(int argc, char **argv)
     int sig = 0;
     sigwait(&sigs, &sig);
     bs_log_info("registry", "signal %d: shutting down", sig);
+    pthread_t wd;
+    if (pthread_create(&wd, NULL, shutdown_watchdog, NULL) == 0)
+        pthread_detach(wd);
     rc = 0;
 out:
     bs_reg_election_stop(r);
