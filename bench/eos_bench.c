@@ -30,32 +30,37 @@
 
 #include <librdkafka/rdkafka.h>
 
-static double now_s(void) {
+static double now_s(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void die(const char *what, const char *why) {
+static void die(const char *what, const char *why)
+{
     fprintf(stderr, "eos_bench: %s: %s\n", what, why);
     exit(1);
 }
 
-static void set(rd_kafka_conf_t *c, const char *k, const char *v) {
+static void set(rd_kafka_conf_t *c, const char *k, const char *v)
+{
     char err[256];
     if (rd_kafka_conf_set(c, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK)
         die(k, err);
 }
 
 static long dr_errors;
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
     (void)rk;
     (void)opaque;
     if (m->err && !__atomic_fetch_add(&dr_errors, 1, __ATOMIC_RELAXED))
         fprintf(stderr, "eos_bench: delivery failed: %s\n", rd_kafka_err2str(m->err));
 }
 
-static rd_kafka_conf_t *base_conf(const char *bs) {
+static rd_kafka_conf_t *base_conf(const char *bs)
+{
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     set(c, "bootstrap.servers", bs);
     set(c, "acks", "all");
@@ -68,7 +73,8 @@ static rd_kafka_conf_t *base_conf(const char *bs) {
     return c;
 }
 
-static rd_kafka_t *mk(rd_kafka_conf_t *c) {
+static rd_kafka_t *mk(rd_kafka_conf_t *c)
+{
     char err[256];
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
     if (!rk)
@@ -76,7 +82,8 @@ static rd_kafka_t *mk(rd_kafka_conf_t *c) {
     return rk;
 }
 
-static void ensure_topic(const char *bs, const char *topic, int parts) {
+static void ensure_topic(const char *bs, const char *topic, int parts)
+{
     rd_kafka_t *rk = mk(base_conf(bs));
     char err[256];
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, parts, 1, err, sizeof(err));
@@ -91,8 +98,8 @@ static void ensure_topic(const char *bs, const char *topic, int parts) {
     for (int i = 0; i < 100; i++) {
         const struct rd_kafka_metadata *md;
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-        int ok = rd_kafka_metadata(rk, 0, rkt, &md, 5000) == 0 && md->topic_cnt == 1 && !md->topics[0].err &&
-                 md->topics[0].partition_cnt > 0;
+        int ok = rd_kafka_metadata(rk, 0, rkt, &md, 5000) == 0 && md->topic_cnt == 1 &&
+                 !md->topics[0].err && md->topics[0].partition_cnt > 0;
         if (ok)
             rd_kafka_metadata_destroy(md);
         rd_kafka_topic_destroy(rkt);
@@ -103,12 +110,14 @@ static void ensure_topic(const char *bs, const char *topic, int parts) {
     rd_kafka_destroy(rk);
 }
 
-static void produce1(rd_kafka_t *rk, const char *topic, int32_t part, const void *key, size_t klen, const char *val,
-                     size_t size) {
+static void produce1(rd_kafka_t *rk, const char *topic, int32_t part, const void *key, size_t klen,
+                     const char *val, size_t size)
+{
     for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(part),
-                                                  RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE((void *)val, size),
-                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(part),
+                              RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_VALUE((void *)val, size),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(rk, 1);
             continue;
@@ -125,7 +134,8 @@ struct txn_arg {
     int size, per_txn, id, pinned;
 };
 
-static void *txn_thread(void *p) {
+static void *txn_thread(void *p)
+{
     struct txn_arg *a = p;
     rd_kafka_conf_t *c = base_conf(a->bs);
     char txid[64];
@@ -142,7 +152,8 @@ static void *txn_thread(void *p) {
         if ((e = rd_kafka_begin_transaction(rk)))
             die("begin_transaction", rd_kafka_error_string(e));
         for (int j = 0; j < a->per_txn && i < a->count; j++, i++)
-            produce1(rk, a->topic, a->pinned ? a->id % 6 : RD_KAFKA_PARTITION_UA, NULL, 0, val, (size_t)a->size);
+            produce1(rk, a->topic, a->pinned ? a->id % 6 : RD_KAFKA_PARTITION_UA, NULL, 0, val,
+                     (size_t)a->size);
         if ((e = rd_kafka_commit_transaction(rk, 30000)))
             die("commit_transaction", rd_kafka_error_string(e));
     }
@@ -151,9 +162,11 @@ static void *txn_thread(void *p) {
     return NULL;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 5) {
-        fprintf(stderr, "usage: eos_bench BOOTSTRAP TOPIC plain|idem|txn|fill-compact COUNT [...]\n");
+        fprintf(stderr,
+                "usage: eos_bench BOOTSTRAP TOPIC plain|idem|txn|fill-compact COUNT [...]\n");
         return 2;
     }
     const char *bs = argv[1], *topic = argv[2], *mode = argv[3];
@@ -200,7 +213,8 @@ int main(int argc, char **argv) {
         t1 = now_s();
         count = count / producers * producers;
         bytes = (long long)count * size;
-        printf("txn per_txn=%d producers=%d partitions=%s ", per_txn, producers, pinned ? "one" : "all6");
+        printf("txn per_txn=%d producers=%d partitions=%s ", per_txn, producers,
+               pinned ? "one" : "all6");
     } else if (!strcmp(mode, "fill-compact")) {
         long keys = argc > 5 ? atol(argv[5]) : 10000;
         size = argc > 6 ? atoi(argv[6]) : 1000;
@@ -229,7 +243,7 @@ int main(int argc, char **argv) {
     }
     if (dr_errors)
         fprintf(stderr, "eos_bench: %ld delivery errors\n", dr_errors);
-    printf("%s msgs=%ld bytes=%lld secs=%.3f msgs_per_s=%.0f mb_per_s=%.1f\n", mode, count, bytes, t1 - t0,
-           count / (t1 - t0), bytes / (t1 - t0) / 1e6);
+    printf("%s msgs=%ld bytes=%lld secs=%.3f msgs_per_s=%.0f mb_per_s=%.1f\n", mode, count, bytes,
+           t1 - t0, count / (t1 - t0), bytes / (t1 - t0) / 1e6);
     return dr_errors ? 1 : 0;
 }

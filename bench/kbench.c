@@ -34,13 +34,15 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-static int64_t now_ns(void) {
+static int64_t now_ns(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...) {
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
+{
     va_list ap;
     fprintf(stderr, "kbench: ");
     va_start(ap, fmt);
@@ -50,7 +52,8 @@ __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
     exit(1);
 }
 
-static void set(rd_kafka_conf_t *c, const char *k, const char *v) {
+static void set(rd_kafka_conf_t *c, const char *k, const char *v)
+{
     char err[512];
     if (rd_kafka_conf_set(c, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK)
         die("config %s=%s: %s", k, v, err);
@@ -70,7 +73,8 @@ static int64_t *sent_ns;
 static int64_t *lat_ns;
 static long nlat;
 
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
     (void)rk, (void)opaque;
     if (m->err) {
         if (!failed++)
@@ -84,12 +88,14 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     }
 }
 
-static int cmp_i64(const void *a, const void *b) {
+static int cmp_i64(const void *a, const void *b)
+{
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
 }
 
-static void create_topic(const char *bootstrap, const char *topic, int partitions) {
+static void create_topic(const char *bootstrap, const char *topic, int partitions)
+{
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     set(c, "bootstrap.servers", bootstrap);
@@ -110,10 +116,12 @@ static void create_topic(const char *bootstrap, const char *topic, int partition
     if (rd_kafka_event_error(ev))
         die("CreateTopics %s: %s", topic, rd_kafka_event_error_string(ev));
     size_t n;
-    const rd_kafka_topic_result_t **r = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    const rd_kafka_topic_result_t **r =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
     if (n != 1 || (rd_kafka_topic_result_error(r[0]) &&
                    rd_kafka_topic_result_error(r[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
-        die("CreateTopics %s: %s", topic, n == 1 ? rd_kafka_err2str(rd_kafka_topic_result_error(r[0])) : "no result");
+        die("CreateTopics %s: %s", topic,
+            n == 1 ? rd_kafka_err2str(rd_kafka_topic_result_error(r[0])) : "no result");
     rd_kafka_event_destroy(ev);
     rd_kafka_AdminOptions_destroy(o);
     rd_kafka_NewTopic_destroy(nt);
@@ -122,13 +130,15 @@ static void create_topic(const char *bootstrap, const char *topic, int partition
 }
 
 /* Waits until metadata for the topic shows all partitions with leaders. */
-static void wait_topic(rd_kafka_t *rk, const char *topic, int partitions) {
+static void wait_topic(rd_kafka_t *rk, const char *topic, int partitions)
+{
     int64_t deadline = now_ns() + 30LL * 1000000000;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     while (now_ns() < deadline) {
         const struct rd_kafka_metadata *md;
         if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            int ok = md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt == partitions;
+            int ok = md->topic_cnt == 1 && !md->topics[0].err &&
+                     md->topics[0].partition_cnt == partitions;
             rd_kafka_metadata_destroy(md);
             if (ok) {
                 rd_kafka_topic_destroy(rkt);
@@ -140,7 +150,8 @@ static void wait_topic(rd_kafka_t *rk, const char *topic, int partitions) {
     die("topic %s with %d partitions not in metadata within 30 s", topic, partitions);
 }
 
-static int produce(struct opts *o) {
+static int produce(struct opts *o)
+{
     char err[512];
     rd_kafka_t *mock_rk = NULL;
     rd_kafka_mock_cluster_t *mc = NULL;
@@ -202,8 +213,8 @@ static int produce(struct opts *o) {
             }
             sent_ns[i] = now_ns();
         }
-        while (rd_kafka_produce(rkt, (int32_t)(i % o->partitions), 0, payload, (size_t)o->size, NULL, 0,
-                                (void *)(intptr_t)i) == -1) {
+        while (rd_kafka_produce(rkt, (int32_t)(i % o->partitions), 0, payload, (size_t)o->size,
+                                NULL, 0, (void *)(intptr_t)i) == -1) {
             if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 die("produce: %s", rd_kafka_err2str(rd_kafka_last_error()));
             rd_kafka_poll(rk, 1);
@@ -215,17 +226,19 @@ static int produce(struct opts *o) {
         rd_kafka_poll(rk, 5);
     int64_t t1 = now_ns();
     double secs = (double)(t1 - t0) / 1e9;
-    printf("RESULT mode=produce sys=%s size=%ld partitions=%d acks=%s msgs=%ld secs=%.3f msgs_per_s=%.0f "
+    printf("RESULT mode=produce sys=%s size=%ld partitions=%d acks=%s msgs=%ld secs=%.3f "
+           "msgs_per_s=%.0f "
            "mb_per_s=%.1f",
-           o->mock ? "mock" : "basin", o->size, o->partitions, o->acks, delivered, secs, (double)delivered / secs,
-           (double)delivered * (double)o->size / secs / 1e6);
+           o->mock ? "mock" : "basin", o->size, o->partitions, o->acks, delivered, secs,
+           (double)delivered / secs, (double)delivered * (double)o->size / secs / 1e6);
     if (o->rate > 0 && nlat > 0) {
         /* Skip the first 5% (connection warm-up). */
         long skip = nlat / 20;
         qsort(lat_ns + skip, (size_t)(nlat - skip), sizeof(int64_t), cmp_i64);
         long n = nlat - skip;
-        printf(" rate=%.0f p50_us=%.0f p99_us=%.0f max_us=%.0f", o->rate, lat_ns[skip + n / 2] / 1e3,
-               lat_ns[skip + (long)(n * 0.99)] / 1e3, lat_ns[nlat - 1] / 1e3);
+        printf(" rate=%.0f p50_us=%.0f p99_us=%.0f max_us=%.0f", o->rate,
+               lat_ns[skip + n / 2] / 1e3, lat_ns[skip + (long)(n * 0.99)] / 1e3,
+               lat_ns[nlat - 1] / 1e3);
     }
     printf("\n");
     fflush(stdout);
@@ -240,7 +253,8 @@ static int produce(struct opts *o) {
     return failed || delivered != o->count ? 1 : 0;
 }
 
-static int consume(struct opts *o) {
+static int consume(struct opts *o)
+{
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     set(c, "bootstrap.servers", o->bootstrap);
@@ -269,15 +283,18 @@ static int consume(struct opts *o) {
                 bytes += (long)msgs[i]->len;
             } else if (msgs[i]->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 if (!errors++)
-                    fprintf(stderr, "kbench: consume error: %s\n", rd_kafka_message_errstr(msgs[i]));
+                    fprintf(stderr, "kbench: consume error: %s\n",
+                            rd_kafka_message_errstr(msgs[i]));
             }
             rd_kafka_message_destroy(msgs[i]);
         }
     }
     int64_t t1 = now_ns();
     double secs = t0 ? (double)(t1 - t0) / 1e9 : 0;
-    printf("RESULT mode=consume sys=basin partitions=%d msgs=%ld secs=%.3f msgs_per_s=%.0f mb_per_s=%.1f\n",
-           o->partitions, got, secs, secs > 0 ? (double)got / secs : 0, secs > 0 ? (double)bytes / secs / 1e6 : 0);
+    printf("RESULT mode=consume sys=basin partitions=%d msgs=%ld secs=%.3f msgs_per_s=%.0f "
+           "mb_per_s=%.1f\n",
+           o->partitions, got, secs, secs > 0 ? (double)got / secs : 0,
+           secs > 0 ? (double)bytes / secs / 1e6 : 0);
     fflush(stdout);
     for (int p = 0; p < o->partitions; p++)
         rd_kafka_consume_stop(rkt, p);
@@ -287,7 +304,8 @@ static int consume(struct opts *o) {
     return got == o->count && !errors ? 0 : 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     struct opts o = {.acks = "1", .partitions = 1, .size = 100, .count = 1000000};
     if (argc < 2)
         die("usage: kbench produce|consume|create [options] (see bench/kbench.c)");

@@ -46,7 +46,10 @@ void *bs_xrealloc(void *p, size_t size)
     return q;
 }
 
-char *bs_xstrdup(const char *s) { return bs_xstrndup(s, strlen(s)); }
+char *bs_xstrdup(const char *s)
+{
+    return bs_xstrndup(s, strlen(s));
+}
 
 char *bs_xstrndup(const char *s, size_t n)
 {

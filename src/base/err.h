@@ -10,14 +10,14 @@
 
 typedef enum bs_err_e {
     /* local errors */
-    BS_ERR__PARSE = -100,   /* malformed input; see the decoder's message */
+    BS_ERR__PARSE = -100, /* malformed input; see the decoder's message */
     BS_ERR__NOMEM = -99,
-    BS_ERR__IO = -98,       /* system call failed; errno is meaningful */
+    BS_ERR__IO = -98, /* system call failed; errno is meaningful */
     BS_ERR__NOENT = -97,
     BS_ERR__EXISTS = -96,
     BS_ERR__INVALID_ARG = -95,
-    BS_ERR__CORRUPT = -94,  /* on-disk data failed validation */
-    BS_ERR__PENDING = -93,  /* the request has been parked (long poll, fsync) */
+    BS_ERR__CORRUPT = -94, /* on-disk data failed validation */
+    BS_ERR__PENDING = -93, /* the request has been parked (long poll, fsync) */
     BS_ERR__UNSUPPORTED = -92,
 
     /* Kafka wire error codes */

@@ -26,7 +26,10 @@ uint64_t bs_hash64(const void *p, size_t len)
     return h;
 }
 
-void bs_hmap_init(bs_hmap_t *m) { memset(m, 0, sizeof(*m)); }
+void bs_hmap_init(bs_hmap_t *m)
+{
+    memset(m, 0, sizeof(*m));
+}
 
 void bs_hmap_free(bs_hmap_t *m)
 {

@@ -33,7 +33,10 @@ void *bs_hmap_put(bs_hmap_t *m, const char *key, size_t klen, void *val);
 void *bs_hmap_del(bs_hmap_t *m, const char *key, size_t klen);
 /* Iteration: for (size_t i = 0; bs_hmap_next(m, &i, &e);) ... */
 int bs_hmap_next(const bs_hmap_t *m, size_t *iter, const bs_hmap_ent_t **ent);
-static inline size_t bs_hmap_count(const bs_hmap_t *m) { return m->used; }
+static inline size_t bs_hmap_count(const bs_hmap_t *m)
+{
+    return m->used;
+}
 
 uint64_t bs_hash64(const void *p, size_t len);
 

@@ -12,8 +12,14 @@
 
 static bs_log_level_t g_level = BS_LOG_INFO;
 
-void bs_log_set_level(bs_log_level_t lvl) { g_level = lvl; }
-bs_log_level_t bs_log_get_level(void) { return g_level; }
+void bs_log_set_level(bs_log_level_t lvl)
+{
+    g_level = lvl;
+}
+bs_log_level_t bs_log_get_level(void)
+{
+    return g_level;
+}
 
 int bs_log_level_parse(const char *s)
 {
@@ -40,8 +46,8 @@ void bs_log(bs_log_level_t lvl, const char *component, const char *fmt, ...)
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
     n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-    n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03dZ %s %s: ",
-                          (int)(tv.tv_usec / 1000), tags[lvl], component);
+    n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03dZ %s %s: ", (int)(tv.tv_usec / 1000),
+                          tags[lvl], component);
     va_start(ap, fmt);
     if (n < sizeof(line))
         n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);

@@ -17,13 +17,13 @@ int bs_log_level_parse(const char *s);
 void bs_log(bs_log_level_t lvl, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define bs_log_debug(comp, ...)                                                \
-    do {                                                                       \
-        if (bs_log_get_level() <= BS_LOG_DEBUG)                                \
-            bs_log(BS_LOG_DEBUG, comp, __VA_ARGS__);                           \
+#define bs_log_debug(comp, ...)                                                                    \
+    do {                                                                                           \
+        if (bs_log_get_level() <= BS_LOG_DEBUG)                                                    \
+            bs_log(BS_LOG_DEBUG, comp, __VA_ARGS__);                                               \
     } while (0)
-#define bs_log_info(comp, ...) bs_log(BS_LOG_INFO, comp, __VA_ARGS__)
-#define bs_log_warn(comp, ...) bs_log(BS_LOG_WARN, comp, __VA_ARGS__)
+#define bs_log_info(comp, ...)  bs_log(BS_LOG_INFO, comp, __VA_ARGS__)
+#define bs_log_warn(comp, ...)  bs_log(BS_LOG_WARN, comp, __VA_ARGS__)
 #define bs_log_error(comp, ...) bs_log(BS_LOG_ERROR, comp, __VA_ARGS__)
 
 #endif

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-void bs_wbuf_init(bs_wbuf_t *w) { memset(w, 0, sizeof(*w)); }
+void bs_wbuf_init(bs_wbuf_t *w)
+{
+    memset(w, 0, sizeof(*w));
+}
 
 static void release_splices(bs_wbuf_t *w)
 {
@@ -73,8 +76,8 @@ void bs_wbuf_patch_be32(bs_wbuf_t *w, size_t pos, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-void bs_wbuf_splice(bs_wbuf_t *w, int fd, int64_t off, int64_t len,
-                    void (*release)(void *ctx), void *ctx)
+void bs_wbuf_splice(bs_wbuf_t *w, int fd, int64_t off, int64_t len, void (*release)(void *ctx),
+                    void *ctx)
 {
     if (w->nspl == w->capspl) {
         w->capspl = w->capspl ? w->capspl * 2 : 8;

@@ -17,7 +17,7 @@
 #include <string.h>
 
 typedef struct bs_wsplice_s {
-    size_t at;          /* position in data[] before which the range goes */
+    size_t at; /* position in data[] before which the range goes */
     int fd;
     int64_t off;
     int64_t len;
@@ -51,7 +51,10 @@ static inline void bs_wbuf_put(bs_wbuf_t *w, const void *p, size_t n)
     if (n)
         memcpy(bs_wbuf_reserve(w, n), p, n);
 }
-static inline void bs_wbuf_u8(bs_wbuf_t *w, uint8_t v) { *bs_wbuf_reserve(w, 1) = v; }
+static inline void bs_wbuf_u8(bs_wbuf_t *w, uint8_t v)
+{
+    *bs_wbuf_reserve(w, 1) = v;
+}
 void bs_wbuf_be16(bs_wbuf_t *w, uint16_t v);
 void bs_wbuf_be32(bs_wbuf_t *w, uint32_t v);
 void bs_wbuf_be64(bs_wbuf_t *w, uint64_t v);
@@ -60,8 +63,8 @@ void bs_wbuf_patch_be32(bs_wbuf_t *w, size_t pos, uint32_t v);
 
 /* Appends a file range at the current end. Takes ownership of the reference
  * (release(ctx) is called once the wbuf no longer needs the fd). */
-void bs_wbuf_splice(bs_wbuf_t *w, int fd, int64_t off, int64_t len,
-                    void (*release)(void *ctx), void *ctx);
+void bs_wbuf_splice(bs_wbuf_t *w, int fd, int64_t off, int64_t len, void (*release)(void *ctx),
+                    void *ctx);
 
 static inline int64_t bs_wbuf_total(const bs_wbuf_t *w)
 {

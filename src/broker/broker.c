@@ -312,8 +312,9 @@ int bs_broker_main(int argc, char **argv)
     if (bs_txn_load(b) < 0) /* replays __transaction_state, completes prepared ones */
         goto done;
     if (cfg.num_network_threads > 1)
-        bs_log_info("broker", "num.network.threads=%d: Basin serves all connections from one "
-                              "event loop thread",
+        bs_log_info("broker",
+                    "num.network.threads=%d: Basin serves all connections from one "
+                    "event loop thread",
                     cfg.num_network_threads);
     bs_sync_start(b);
 

@@ -104,14 +104,13 @@ extern const bs_handler_t bs_handlers[];
 extern const int bs_handlers_count;
 
 bs_wbuf_t *bs_req_out(bs_req_t *req);
-#define bs_req_respond(req, Type, resp)                                                \
-    do {                                                                               \
-        bs_wbuf_t *_w = bs_req_out(req);                                               \
-        size_t _fp;                                                                    \
-        bs_kresp_begin(_w, (req)->api_key, (req)->api_version, (req)->correlation_id,  \
-                       &_fp);                                                          \
-        bs_##Type##_encode((resp), _w, (req)->api_version);                            \
-        bs_kresp_end(_w, _fp);                                                         \
+#define bs_req_respond(req, Type, resp)                                                            \
+    do {                                                                                           \
+        bs_wbuf_t *_w = bs_req_out(req);                                                           \
+        size_t _fp;                                                                                \
+        bs_kresp_begin(_w, (req)->api_key, (req)->api_version, (req)->correlation_id, &_fp);       \
+        bs_##Type##_encode((resp), _w, (req)->api_version);                                        \
+        bs_kresp_end(_w, _fp);                                                                     \
     } while (0)
 void bs_req_complete(bs_req_t *req);
 const char *bs_req_peer(const bs_req_t *req);

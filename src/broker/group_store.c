@@ -557,14 +557,13 @@ static int replay_partition(bs_gcoord_t *co, bs_topic_t *t, bs_partition_t *p, i
     while (rc.npend > 0) {
         txn_pending_t *tp = &rc.pend[0];
         for (int i = 0; i < tp->n; i++)
-            replay_apply(&rc, tp->recs[i].key, tp->recs[i].klen, tp->recs[i].val,
-                         tp->recs[i].vlen, tp->recs[i].offset, tp->pid);
+            replay_apply(&rc, tp->recs[i].key, tp->recs[i].klen, tp->recs[i].val, tp->recs[i].vlen,
+                         tp->recs[i].offset, tp->pid);
         pending_drop(&rc, tp);
     }
     free(rc.pend);
     if (r < 0)
-        bs_log_warn("group", "%s-%d: replay stopped early at an unreadable batch", t->name,
-                    p->id);
+        bs_log_warn("group", "%s-%d: replay stopped early at an unreadable batch", t->name, p->id);
     return 0;
 }
 

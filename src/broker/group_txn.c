@@ -76,10 +76,10 @@ bs_err_t bs_handle_txn_offset_commit(bs_req_t *req)
         return BS_ERR__PARSE;
     bs_TxnOffsetCommitResponse_init(&rs);
     char *group = bs_req_cstr(req, rq.GroupId);
-    bs_err_t err = rq.GroupId.len > 0 ? bs_txn_check_offset_commit(b, rq.TransactionalId,
-                                                                   rq.ProducerId,
-                                                                   rq.ProducerEpoch, group)
-                                      : BS_ERR_INVALID_GROUP_ID;
+    bs_err_t err = rq.GroupId.len > 0
+                       ? bs_txn_check_offset_commit(b, rq.TransactionalId, rq.ProducerId,
+                                                    rq.ProducerEpoch, group)
+                       : BS_ERR_INVALID_GROUP_ID;
     if (err == BS_ERR_NONE && req->api_version >= 3 && rq.GenerationId >= 0) {
         /* KIP-447: a fenced consumer generation cannot commit */
         bs_group_t *g = bs_group_find(b->groups, group, strlen(group));
@@ -111,8 +111,8 @@ bs_err_t bs_handle_txn_offset_commit(bs_req_t *req)
         if (err == BS_ERR_NONE) {
             bs_group_t *g = bs_group_get_or_create(b->groups, group, strlen(group));
             for (int i = 0; i < n; i++)
-                bs_group_txn_add(g, rq.ProducerId, offs[i].topic, offs[i].partition,
-                                 offs[i].offset, offs[i].leader_epoch, offs[i].metadata);
+                bs_group_txn_add(g, rq.ProducerId, offs[i].topic, offs[i].partition, offs[i].offset,
+                                 offs[i].leader_epoch, offs[i].metadata);
         }
     }
     int nt = rq.Topics_count > 0 ? rq.Topics_count : 0;

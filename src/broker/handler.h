@@ -12,7 +12,7 @@
 
 /* n zeroed elements of Type from the request arena (at least one, so the
  * pointer is never NULL). Callers still run the generated _init on each. */
-#define BS_ARR(req, Type, n)                                                                   \
+#define BS_ARR(req, Type, n)                                                                       \
     ((Type *)bs_arena_calloc((req)->arena, sizeof(Type) * (size_t)((n) > 0 ? (n) : 1)))
 
 /* A string copied into the request arena. */
@@ -28,7 +28,7 @@ static inline bs_kstr_t bs_req_str(bs_req_t *req, const char *s)
 }
 
 __attribute__((format(printf, 2, 3))) static inline bs_kstr_t bs_req_strf(bs_req_t *req,
-                                                                         const char *fmt, ...)
+                                                                          const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -46,8 +46,8 @@ static inline char *bs_req_cstr(bs_req_t *req, bs_kstr_t s)
 
 /* Decodes the request body into *m with the generated decoder; returns
  * BS_ERR__PARSE (rd.err set) when the body is malformed. */
-#define BS_DECODE(req, Type, m)                                                                \
-    (bs_##Type##_decode((m), &(req)->rd, (req)->api_version, (req)->arena) < 0 ? BS_ERR__PARSE \
+#define BS_DECODE(req, Type, m)                                                                    \
+    (bs_##Type##_decode((m), &(req)->rd, (req)->api_version, (req)->arena) < 0 ? BS_ERR__PARSE     \
                                                                                : BS_ERR_NONE)
 
 /* Finds or (when allowed) auto-creates a topic; NULL if absent. */

@@ -16,8 +16,8 @@
 
 #include <string.h>
 
-#define RES_TOPIC 2
-#define RES_BROKER 4
+#define RES_TOPIC         2
+#define RES_BROKER        4
 #define RES_BROKER_LOGGER 8
 
 /* ---- CreateTopics ---- */
@@ -34,21 +34,24 @@ static bs_err_t create_one(bs_req_t *req, bs_CreateTopicsRequest_CreatableTopic_
     emsg[0] = '\0';
     if (ct->Assignments_count > 0) {
         if (npart != -1 || (ct->ReplicationFactor != -1)) {
-            snprintf(emsg, elen, "Both numPartitions or replicationFactor and "
-                                 "replicasAssignments were set. Both cannot be used at the "
-                                 "same time.");
+            snprintf(emsg, elen,
+                     "Both numPartitions or replicationFactor and "
+                     "replicasAssignments were set. Both cannot be used at the "
+                     "same time.");
             return BS_ERR_INVALID_REQUEST;
         }
         for (int i = 0; i < ct->Assignments_count; i++) {
             bs_CreateTopicsRequest_CreatableReplicaAssignment_t *a = &ct->Assignments[i];
             if (a->PartitionIndex != i) {
-                snprintf(emsg, elen, "Partitions should be 0-based and consecutive in the "
-                                     "replica assignment");
+                snprintf(emsg, elen,
+                         "Partitions should be 0-based and consecutive in the "
+                         "replica assignment");
                 return BS_ERR_INVALID_REPLICA_ASSIGNMENT;
             }
             if (a->BrokerIds_count != 1 || a->BrokerIds[0] != b->node_id) {
-                snprintf(emsg, elen, "Replica assignment for partition %d must be [%d]: this "
-                                     "cluster has one broker",
+                snprintf(emsg, elen,
+                         "Replica assignment for partition %d must be [%d]: this "
+                         "cluster has one broker",
                          i, b->node_id);
                 return BS_ERR_INVALID_REPLICA_ASSIGNMENT;
             }
@@ -66,8 +69,7 @@ static bs_err_t create_one(bs_req_t *req, bs_CreateTopicsRequest_CreatableTopic_
             return BS_ERR_INVALID_REPLICATION_FACTOR;
         }
         if (rf != 1) {
-            snprintf(emsg, elen, "Replication factor: %d larger than available brokers: 1.",
-                     rf);
+            snprintf(emsg, elen, "Replication factor: %d larger than available brokers: 1.", rf);
             return BS_ERR_INVALID_REPLICATION_FACTOR;
         }
     }
@@ -110,8 +112,9 @@ bs_err_t bs_handle_create_topics(bs_req_t *req)
         bs_err_t err;
         if (dup) {
             err = BS_ERR_INVALID_REQUEST;
-            snprintf(emsg, sizeof(emsg), "Create topics request from client `%.*s` contains "
-                                         "multiple entries for the following topics: %.*s",
+            snprintf(emsg, sizeof(emsg),
+                     "Create topics request from client `%.*s` contains "
+                     "multiple entries for the following topics: %.*s",
                      req->hdr.ClientId.len > 0 ? (int)req->hdr.ClientId.len : 0,
                      req->hdr.ClientId.ptr ? req->hdr.ClientId.ptr : "", (int)ct->Name.len,
                      ct->Name.ptr);
@@ -119,7 +122,8 @@ bs_err_t bs_handle_create_topics(bs_req_t *req)
             err = create_one(req, ct, rq.validateOnly, emsg, sizeof(emsg));
         }
         r->ErrorCode = (int16_t)err;
-        r->ErrorMessage = err != BS_ERR_NONE && emsg[0] ? bs_req_str(req, emsg) : bs_req_str(req, NULL);
+        r->ErrorMessage =
+            err != BS_ERR_NONE && emsg[0] ? bs_req_str(req, emsg) : bs_req_str(req, NULL);
         if (err != BS_ERR_NONE && err != BS_ERR_TOPIC_ALREADY_EXISTS)
             bs_log_info("admin", "%s: create topic %.*s failed: %s", bs_req_peer(req),
                         (int)ct->Name.len, ct->Name.ptr, emsg);
@@ -200,8 +204,9 @@ bs_err_t bs_handle_create_partitions(bs_req_t *req)
         if (ct->Assignments_count >= 0) {
             if (ct->Assignments_count != ct->Count - t->npart) {
                 err = BS_ERR_INVALID_REPLICA_ASSIGNMENT;
-                snprintf(emsg, sizeof(emsg), "Increasing the number of partitions by %d but "
-                                             "%d assignments provided.",
+                snprintf(emsg, sizeof(emsg),
+                         "Increasing the number of partitions by %d but "
+                         "%d assignments provided.",
                          ct->Count - t->npart, ct->Assignments_count);
             }
             for (int j = 0; j < ct->Assignments_count && err == BS_ERR_NONE; j++) {
@@ -318,8 +323,9 @@ bs_err_t bs_handle_describe_configs(bs_req_t *req)
             snprintf(nid, sizeof(nid), "%d", b->node_id);
             if (name[0] && strcmp(name, nid) != 0) {
                 r->ErrorCode = BS_ERR_INVALID_REQUEST;
-                r->ErrorMessage = bs_req_strf(req, "Unexpected broker id, expected %d but "
-                                                   "received %s",
+                r->ErrorMessage = bs_req_strf(req,
+                                              "Unexpected broker id, expected %d but "
+                                              "received %s",
                                               b->node_id, name);
             } else {
                 bs_broker_config_describe(b->cfg, describe_cb, &d);
@@ -330,8 +336,9 @@ bs_err_t bs_handle_describe_configs(bs_req_t *req)
             r->ErrorCode = BS_ERR_INVALID_REQUEST;
             r->ErrorMessage = bs_req_strf(req, "Unsupported resource type %d", res->ResourceType);
         }
-        r->Configs = d.arr ? d.arr
-                           : BS_ARR(req, bs_DescribeConfigsResponse_DescribeConfigsResourceResult_t, 1);
+        r->Configs =
+            d.arr ? d.arr
+                  : BS_ARR(req, bs_DescribeConfigsResponse_DescribeConfigsResourceResult_t, 1);
         r->Configs_count = d.n;
     }
     bs_req_respond(req, DescribeConfigsResponse, &rs);
@@ -385,8 +392,8 @@ bs_err_t bs_handle_alter_configs(bs_req_t *req)
         r->ResourceName = res->ResourceName;
         r->ErrorMessage = bs_req_str(req, NULL);
         bs_topic_t *t;
-        bs_err_t err = alter_target(req, res->ResourceType, res->ResourceName, &t,
-                                    &r->ErrorMessage);
+        bs_err_t err =
+            alter_target(req, res->ResourceType, res->ResourceName, &t, &r->ErrorMessage);
         if (err == BS_ERR_NONE) {
             /* AlterConfigs replaces the whole set of overrides */
             bs_topic_overrides_t ov = {0};
@@ -416,7 +423,8 @@ bs_err_t bs_handle_incremental_alter_configs(bs_req_t *req)
         return BS_ERR__PARSE;
     bs_IncrementalAlterConfigsResponse_init(&rs);
     int n = rq.Resources_count > 0 ? rq.Resources_count : 0;
-    rs.Responses = BS_ARR(req, bs_IncrementalAlterConfigsResponse_AlterConfigsResourceResponse_t, n);
+    rs.Responses =
+        BS_ARR(req, bs_IncrementalAlterConfigsResponse_AlterConfigsResourceResponse_t, n);
     rs.Responses_count = n;
     for (int i = 0; i < n; i++) {
         bs_IncrementalAlterConfigsRequest_AlterConfigsResource_t *res = &rq.Resources[i];
@@ -426,8 +434,8 @@ bs_err_t bs_handle_incremental_alter_configs(bs_req_t *req)
         r->ResourceName = res->ResourceName;
         r->ErrorMessage = bs_req_str(req, NULL);
         bs_topic_t *t;
-        bs_err_t err = alter_target(req, res->ResourceType, res->ResourceName, &t,
-                                    &r->ErrorMessage);
+        bs_err_t err =
+            alter_target(req, res->ResourceType, res->ResourceName, &t, &r->ErrorMessage);
         if (err == BS_ERR_NONE) {
             bs_topic_overrides_t ov = {0};
             bs_topic_overrides_copy(&ov, &t->ov);
@@ -440,8 +448,7 @@ bs_err_t bs_handle_incremental_alter_configs(bs_req_t *req)
                     err = BS_ERR_INVALID_CONFIG;
             }
             if (err == BS_ERR_NONE)
-                err = bs_topics_set_overrides(req->b, t, &ov, rq.ValidateOnly, emsg,
-                                              sizeof(emsg));
+                err = bs_topics_set_overrides(req->b, t, &ov, rq.ValidateOnly, emsg, sizeof(emsg));
             if (err != BS_ERR_NONE)
                 r->ErrorMessage = bs_req_str(req, emsg);
             bs_topic_overrides_free(&ov);

@@ -64,8 +64,8 @@ static int64_t fetch_build(bs_req_t *req, bs_FetchRequest_t *rq, bs_FetchRespons
         int np = ft->Partitions_count > 0 ? ft->Partitions_count : 0;
         tr->Partitions = BS_ARR(req, bs_FetchResponse_PartitionData_t, np);
         tr->Partitions_count = np;
-        bs_topic_t *t = ft->Topic.len > 0 ? bs_topics_find(b, ft->Topic.ptr, (size_t)ft->Topic.len)
-                                          : NULL;
+        bs_topic_t *t =
+            ft->Topic.len > 0 ? bs_topics_find(b, ft->Topic.ptr, (size_t)ft->Topic.len) : NULL;
         for (int j = 0; j < np; j++) {
             bs_FetchRequest_FetchPartition_t *fp = &ft->Partitions[j];
             bs_FetchResponse_PartitionData_t *pd = &tr->Partitions[j];
@@ -110,8 +110,9 @@ static int64_t fetch_build(bs_req_t *req, bs_FetchRequest_t *rq, bs_FetchRespons
             }
             bs_plog_slice_t sl;
             /* read_committed stops before the last stable offset */
-            bs_err_t err = limit < hwm ? bs_plog_read_bounded(log, fp->FetchOffset, room, limit, &sl)
-                                       : bs_plog_read(log, fp->FetchOffset, room, &sl);
+            bs_err_t err = limit < hwm
+                               ? bs_plog_read_bounded(log, fp->FetchOffset, room, limit, &sl)
+                               : bs_plog_read(log, fp->FetchOffset, room, &sl);
             if (err != BS_ERR_NONE) {
                 pd->ErrorCode = (int16_t)(err >= 0 ? err : BS_ERR_KAFKA_STORAGE_ERROR);
                 continue;
@@ -123,8 +124,7 @@ static int64_t fetch_build(bs_req_t *req, bs_FetchRequest_t *rq, bs_FetchRespons
             if (rq->IsolationLevel == 1 && sl.len > 0) {
                 int na;
                 const bs_aborted_txn_t *ab = bs_pidstate_aborted(ps, fp->FetchOffset, limit, &na);
-                pd->AbortedTransactions =
-                    BS_ARR(req, bs_FetchResponse_AbortedTransaction_t, na);
+                pd->AbortedTransactions = BS_ARR(req, bs_FetchResponse_AbortedTransaction_t, na);
                 pd->AbortedTransactions_count = 0;
                 for (int k = 0; k < na; k++) {
                     if (ab[k].first >= limit)

@@ -83,9 +83,9 @@ bs_topic_t *bs_topic_get_or_autocreate(bs_broker_t *b, bs_kstr_t name, bool allo
 }
 
 /* Kafka's AclOperation codes; without ACLs every operation is allowed. */
-#define TOPIC_OPS                                                                              \
+#define TOPIC_OPS                                                                                  \
     ((1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11))
-#define CLUSTER_OPS                                                                            \
+#define CLUSTER_OPS                                                                                \
     ((1 << 4) | (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12))
 
 static void fill_topic(bs_req_t *req, bs_MetadataResponse_MetadataResponseTopic_t *mt,

@@ -62,7 +62,8 @@ static bs_err_t validate_compressed(const uint8_t *p, size_t len, int32_t max_by
             while ((k = bs_record_iter_next(&it, &r, err, sizeof(err))) == 1) {
                 /* inner offsets must increase within the batch's range */
                 if (r.offset_delta <= prev || r.offset_delta > h.LastOffsetDelta) {
-                    snprintf(err, sizeof(err), "record offset delta %d out of order", r.offset_delta);
+                    snprintf(err, sizeof(err), "record offset delta %d out of order",
+                             r.offset_delta);
                     k = -1;
                     break;
                 }
@@ -174,8 +175,8 @@ static void produce_partition(bs_req_t *req, bs_topic_t *t,
                 pr->ErrorCode = 0;
                 pr->BaseOffset = dup;
                 pr->LogStartOffset = bs_plog_start_offset(p->log);
-                bs_log_debug("produce", "%s-%d: duplicate batch from producer %lld seq %d",
-                             t->name, pd->Index, (long long)h.ProducerId, h.BaseSequence);
+                bs_log_debug("produce", "%s-%d: duplicate batch from producer %lld seq %d", t->name,
+                             pd->Index, (long long)h.ProducerId, h.BaseSequence);
                 return;
             }
             if (err != BS_ERR_NONE)
@@ -193,12 +194,11 @@ static void produce_partition(bs_req_t *req, bs_topic_t *t,
     }
     /* the records point into this connection's receive buffer, which we own:
      * offsets and the leader epoch are stamped in place before the write */
-    err = bs_plog_append(p->log, (uint8_t *)pd->Records.ptr, (size_t)pd->Records.len,
-                         bs_wall_ms(), t->cfg.timestamp_log_append, &ai);
+    err = bs_plog_append(p->log, (uint8_t *)pd->Records.ptr, (size_t)pd->Records.len, bs_wall_ms(),
+                         t->cfg.timestamp_log_append, &ai);
     if (err != BS_ERR_NONE) {
         pr->ErrorCode = err >= 0 ? (int16_t)err : BS_ERR_KAFKA_STORAGE_ERROR;
-        bs_log_error("produce", "append to %s-%d failed: %s", t->name, pd->Index,
-                     bs_err_name(err));
+        bs_log_error("produce", "append to %s-%d failed: %s", t->name, pd->Index, bs_err_name(err));
         return;
     }
     if (pids) {

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define PID_BLOCK 1000
-#define PID_FILE "basin-producer-ids"
+#define PID_FILE  "basin-producer-ids"
 
 static int pid_cb(void *opaque, const char *key, const char *value, int lineno)
 {

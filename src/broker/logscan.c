@@ -55,8 +55,8 @@ int bs_logscan_records(bs_plog_t *log, int64_t from, bs_logscan_record_cb cb, vo
             if (next - 1 >= off) {
                 uint8_t *recs = NULL;
                 size_t rlen = 0;
-                if (bs_batch_decompress(buf + pos, (size_t)bsize, &recs, &rlen, err,
-                                        sizeof(err)) < 0) {
+                if (bs_batch_decompress(buf + pos, (size_t)bsize, &recs, &rlen, err, sizeof(err)) <
+                    0) {
                     bs_log_warn("logscan", "batch at offset %lld: %s", (long long)h.BaseOffset,
                                 err);
                     rc = -1;

@@ -369,9 +369,9 @@ static int snap_read(bs_pidstate_t *s, const char *path)
             s->capaborted = s->capaborted ? s->capaborted * 2 : 16;
             s->aborted = bs_xrealloc(s->aborted, (size_t)s->capaborted * sizeof(*s->aborted));
         }
-        s->aborted[s->naborted++] = (bs_aborted_txn_t){
-            (int64_t)get_be(buf + off, 8), (int64_t)get_be(buf + off + 8, 8),
-            (int64_t)get_be(buf + off + 16, 8)};
+        s->aborted[s->naborted++] =
+            (bs_aborted_txn_t){(int64_t)get_be(buf + off, 8), (int64_t)get_be(buf + off + 8, 8),
+                               (int64_t)get_be(buf + off + 16, 8)};
     }
     rc = 0;
 done:
@@ -477,8 +477,7 @@ int bs_pidstate_load(bs_pidstate_t *s, const char *dir, bs_plog_t *log)
         }
     }
     if (from < leo && bs_plog_scan_headers(log, from, replay_cb, s) < 0) {
-        bs_log_warn("pidstate", "%s: cannot replay producer state from offset %" PRId64, dir,
-                    from);
+        bs_log_warn("pidstate", "%s: cannot replay producer state from offset %" PRId64, dir, from);
         return -1;
     }
     return 0;

@@ -40,7 +40,7 @@ typedef struct bs_pid_entry_s {
     int16_t epoch;
     int nbatches; /* newest last */
     bs_pid_batch_t batches[BS_PID_CACHED_BATCHES];
-    int64_t last_ts_ms;    /* wall clock of the last append, for expiry */
+    int64_t last_ts_ms;       /* wall clock of the last append, for expiry */
     int64_t txn_first_offset; /* first offset of the open transaction, -1 if none */
 } bs_pid_entry_t;
 
@@ -51,8 +51,8 @@ typedef struct bs_aborted_txn_s {
 } bs_aborted_txn_t;
 
 typedef struct bs_pidstate_s {
-    bs_hmap_t map; /* pid as 8 raw bytes -> bs_pid_entry_t* */
-    int nongoing;  /* producers with an open transaction here */
+    bs_hmap_t map;             /* pid as 8 raw bytes -> bs_pid_entry_t* */
+    int nongoing;              /* producers with an open transaction here */
     bs_aborted_txn_t *aborted; /* ascending by last */
     int naborted, capaborted;
 } bs_pidstate_t;

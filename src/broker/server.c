@@ -63,7 +63,10 @@ struct bs_conn_s {
 static void conn_process(bs_conn_t *c);
 static void conn_update_events(bs_conn_t *c);
 
-const char *bs_req_peer(const bs_req_t *req) { return req->conn->peer; }
+const char *bs_req_peer(const bs_req_t *req)
+{
+    return req->conn->peer;
+}
 
 /* ---- output ---- */
 
@@ -71,8 +74,7 @@ bs_wbuf_t *bs_req_out(bs_req_t *req)
 {
     bs_conn_t *c = req->conn;
     /* append to the tail buffer unless it has started going out */
-    if (!c->out_tail || c->out_tail->pos > 0 || c->out_tail->si > 0 ||
-        c->out_tail->soff > 0) {
+    if (!c->out_tail || c->out_tail->pos > 0 || c->out_tail->si > 0 || c->out_tail->soff > 0) {
         bs_outbuf_t *o = bs_xcalloc(1, sizeof(*o));
         bs_wbuf_init(&o->w);
         if (c->out_tail)
@@ -302,12 +304,11 @@ static void conn_process(bs_conn_t *c)
         if (c->rlen - c->rpos < 4)
             break;
         const uint8_t *p = c->rbuf + c->rpos;
-        int32_t size = (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-                                 (uint32_t)p[2] << 8 | p[3]);
+        int32_t size =
+            (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
         if (size < 0 || size > maxreq) {
             char why[160];
-            snprintf(why, sizeof(why),
-                     "request size %d is %s (socket.request.max.bytes=%d)", size,
+            snprintf(why, sizeof(why), "request size %d is %s (socket.request.max.bytes=%d)", size,
                      size < 0 ? "negative" : "larger than allowed", maxreq);
             conn_close(c, why);
             break;
@@ -358,8 +359,8 @@ static void conn_io_cb(bs_loop_t *loop, bs_io_t *io, uint32_t events)
                 /* grow to hold the whole pending frame if we know its size */
                 if (c->rlen - c->rpos >= 4) {
                     const uint8_t *p = c->rbuf + c->rpos;
-                    uint32_t sz = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-                                  (uint32_t)p[2] << 8 | p[3];
+                    uint32_t sz =
+                        (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
                     if (sz <= (uint32_t)c->b->cfg->socket_request_max_bytes &&
                         c->rpos + 4 + sz > need)
                         need = c->rpos + 4 + sz;
@@ -507,4 +508,7 @@ void bs_server_close_all(bs_broker_t *b)
     }
 }
 
-const bs_listen_t *bs_req_listener(const bs_req_t *req) { return req->conn->l; }
+const bs_listen_t *bs_req_listener(const bs_req_t *req)
+{
+    return req->conn->l;
+}

@@ -415,8 +415,9 @@ bs_err_t bs_topics_add_partitions(bs_broker_t *b, bs_topic_t *t, int32_t total, 
                                   char *err, size_t errlen)
 {
     if (total <= t->npart) {
-        snprintf(err, errlen, "Topic currently has %d partitions, which is higher than the "
-                              "requested %d.",
+        snprintf(err, errlen,
+                 "Topic currently has %d partitions, which is higher than the "
+                 "requested %d.",
                  t->npart, total);
         return BS_ERR_INVALID_PARTITIONS;
     }
@@ -528,7 +529,9 @@ int bs_topics_load(bs_broker_t *b)
         if (bs_props_parse_file(path, load_cb, &lc, err, sizeof(err)) < 0 || lc.npart <= 0 ||
             !lc.have_id) {
             bs_log_error("topics", "cannot load topic from %s: %s", path,
-                         lc.npart <= 0 ? "missing partitions" : lc.have_id ? err : "bad topic.id");
+                         lc.npart <= 0 ? "missing partitions"
+                         : lc.have_id  ? err
+                                       : "bad topic.id");
             topic_free(t);
             closedir(d);
             return -1;

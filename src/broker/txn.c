@@ -25,11 +25,10 @@
 #include <string.h>
 
 #define TXN_TOPIC "__transaction_state"
-#define COMP "txn"
+#define COMP      "txn"
 
-static const char *state_names[] = {"Empty",          "Ongoing",        "PrepareCommit",
-                                    "PrepareAbort",   "CompleteCommit", "CompleteAbort",
-                                    "Dead"};
+static const char *state_names[] = {
+    "Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "Dead"};
 
 const char *bs_txn_state_name(int state)
 {
@@ -124,7 +123,10 @@ static bs_topic_t *txn_topic(bs_broker_t *b)
     return t;
 }
 
-static void put16(bs_wbuf_t *w, int16_t v) { bs_wbuf_be16(w, (uint16_t)v); }
+static void put16(bs_wbuf_t *w, int16_t v)
+{
+    bs_wbuf_be16(w, (uint16_t)v);
+}
 static void putstr(bs_wbuf_t *w, const char *s)
 {
     size_t n = strlen(s);
@@ -371,8 +373,8 @@ static void load_cb(void *opaque, const bs_batch_hdr_t *h, const bs_rec_t *r, in
         return;
     }
     if (ver == 1) {
-        bs_log_warn(COMP, "%s: flexible (v1) transaction records are not read yet (offset %" PRId64
-                          ")",
+        bs_log_warn(COMP,
+                    "%s: flexible (v1) transaction records are not read yet (offset %" PRId64 ")",
                     TXN_TOPIC, offset);
         return;
     }

@@ -73,5 +73,4 @@ bs_err_t bs_txn_init_producer(bs_req_t *req, bs_InitProducerIdRequest_t *rq,
 bs_err_t bs_txn_check_offset_commit(bs_broker_t *b, bs_kstr_t txn_id, int64_t pid, int16_t epoch,
                                     const char *group);
 
-
 #endif

@@ -201,7 +201,10 @@ void bs_loop_stop(bs_loop_t *loop)
     bs_loop_wakeup(loop);
 }
 
-int64_t bs_loop_now_ms(bs_loop_t *loop) { return loop->now_ms; }
+int64_t bs_loop_now_ms(bs_loop_t *loop)
+{
+    return loop->now_ms;
+}
 
 int bs_loop_run(bs_loop_t *loop)
 {

@@ -47,7 +47,10 @@ void bs_loop_io_del(bs_loop_t *loop, bs_io_t *io);
 void bs_timer_init(bs_timer_t *t, bs_timer_cb cb, void *ctx);
 void bs_loop_timer_arm(bs_loop_t *loop, bs_timer_t *t, int64_t delay_ms);
 void bs_loop_timer_cancel(bs_loop_t *loop, bs_timer_t *t);
-static inline bool bs_timer_armed(const bs_timer_t *t) { return t->heap_idx >= 0; }
+static inline bool bs_timer_armed(const bs_timer_t *t)
+{
+    return t->heap_idx >= 0;
+}
 
 /* Sets the callback run on the loop thread after bs_loop_wakeup(). */
 void bs_loop_set_wakeup(bs_loop_t *loop, bs_wakeup_cb cb, void *ctx);

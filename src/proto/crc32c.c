@@ -30,7 +30,7 @@ static atomic_int inited; /* tables ready (set by the constructor) */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 /* Shift tables for the two interleave block sizes. */
-#define BLK_BIG 4096
+#define BLK_BIG   4096
 #define BLK_SMALL 256
 static uint32_t shift_big[4][256];
 static uint32_t shift_small[4][256];
@@ -66,9 +66,8 @@ static uint32_t sw_run(uint32_t c, const uint8_t *p, size_t len)
         memcpy(&lo, p, 4);
         memcpy(&hi, p + 4, 4);
         lo ^= c;
-        c = sw_tab[7][lo & 0xff] ^ sw_tab[6][(lo >> 8) & 0xff] ^
-            sw_tab[5][(lo >> 16) & 0xff] ^ sw_tab[4][lo >> 24] ^
-            sw_tab[3][hi & 0xff] ^ sw_tab[2][(hi >> 8) & 0xff] ^
+        c = sw_tab[7][lo & 0xff] ^ sw_tab[6][(lo >> 8) & 0xff] ^ sw_tab[5][(lo >> 16) & 0xff] ^
+            sw_tab[4][lo >> 24] ^ sw_tab[3][hi & 0xff] ^ sw_tab[2][(hi >> 8) & 0xff] ^
             sw_tab[1][(hi >> 16) & 0xff] ^ sw_tab[0][hi >> 24];
         p += 8;
         len -= 8;
@@ -80,8 +79,7 @@ static uint32_t sw_run(uint32_t c, const uint8_t *p, size_t len)
 
 static inline uint32_t shift_apply(uint32_t t[4][256], uint32_t x)
 {
-    return t[0][x & 0xff] ^ t[1][(x >> 8) & 0xff] ^ t[2][(x >> 16) & 0xff] ^
-           t[3][x >> 24];
+    return t[0][x & 0xff] ^ t[1][(x >> 8) & 0xff] ^ t[2][(x >> 16) & 0xff] ^ t[3][x >> 24];
 }
 
 /* Builds the tables of x -> register after feeding n zero bytes. */
@@ -123,7 +121,10 @@ static void crc32c_build(void)
 
 /* Runs at start-up; the check in the public functions covers callers that
  * run before constructors (other constructors). */
-__attribute__((constructor)) static void crc32c_init(void) { pthread_once(&init_once, crc32c_build); }
+__attribute__((constructor)) static void crc32c_init(void)
+{
+    pthread_once(&init_once, crc32c_build);
+}
 
 static inline void ensure_init(void)
 {

@@ -943,9 +943,9 @@ int bs_batch_build_raw(bs_wbuf_t *w, const bs_batch_hdr_t *hdr, const uint8_t *r
             cctx = ZSTD_createCCtx();
         size_t bound = ZSTD_compressBound(len), at = w->len;
         uint8_t *dst = bs_wbuf_reserve(w, bound);
-        size_t r = cctx ? ZSTD_compressCCtx(cctx, dst, bound, len ? records : (const uint8_t *)"",
-                                            len, 3)
-                        : (size_t)-1;
+        size_t r =
+            cctx ? ZSTD_compressCCtx(cctx, dst, bound, len ? records : (const uint8_t *)"", len, 3)
+                 : (size_t)-1;
         if (!cctx || ZSTD_isError(r)) {
             w->len = start;
             goto done;

@@ -161,16 +161,56 @@ static void expect_err(const bs_wbuf_t *w, size_t len, void (*mut)(uint8_t *, si
     free(b);
 }
 
-static void m_magic(uint8_t *b, size_t n) { (void)n; b[16] = 1; }
-static void m_payload(uint8_t *b, size_t n) { b[n - 3] ^= 0x40; }
-static void m_codec(uint8_t *b, size_t n) { (void)n; b[22] = (uint8_t)((b[22] & ~7) | 6); }
-static void m_count(uint8_t *b, size_t n) { (void)n; b[60] += 1; }
-static void m_lod(uint8_t *b, size_t n) { (void)n; b[26] += 1; }
-static void m_neg(uint8_t *b, size_t n) { (void)n; b[57] = 0xff; }
-static void m_len_small(uint8_t *b, size_t n) { (void)n; b[8] = b[9] = b[10] = 0; b[11] = 10; }
-static void m_len_big(uint8_t *b, size_t n) { (void)n; b[9] = 0x7f; }
-static void m_reclen(uint8_t *b, size_t n) { (void)n; b[61] = 0x7e; }   /* first record length */
-static void m_keylen(uint8_t *b, size_t n) { (void)n; b[65] = 0x7d; }   /* key varint */
+static void m_magic(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[16] = 1;
+}
+static void m_payload(uint8_t *b, size_t n)
+{
+    b[n - 3] ^= 0x40;
+}
+static void m_codec(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[22] = (uint8_t)((b[22] & ~7) | 6);
+}
+static void m_count(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[60] += 1;
+}
+static void m_lod(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[26] += 1;
+}
+static void m_neg(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[57] = 0xff;
+}
+static void m_len_small(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[8] = b[9] = b[10] = 0;
+    b[11] = 10;
+}
+static void m_len_big(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[9] = 0x7f;
+}
+static void m_reclen(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[61] = 0x7e;
+} /* first record length */
+static void m_keylen(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[65] = 0x7d;
+} /* key varint */
 
 static void test_reject(void **state)
 {

@@ -27,11 +27,14 @@ static int broker_id = -1;
  * with the reason in errstr. */
 static int admin_timeouts; /* after 2, later requests are not waited for */
 
-static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, const char *what, char *errstr, size_t errsize) {
+static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, const char *what, char *errstr,
+                                    size_t errsize)
+{
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, admin_timeouts >= 2 ? 2000 : 15000);
     if (!ev) {
         snprintf(errstr, errsize, "%s: %s", what,
-                 admin_timeouts >= 2 ? "not waited for: earlier admin requests timed out" : "no result within 15 s");
+                 admin_timeouts >= 2 ? "not waited for: earlier admin requests timed out"
+                                     : "no result within 15 s");
         admin_timeouts++;
         return NULL;
     }
@@ -46,10 +49,12 @@ static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, const char *what, char 
     return ev;
 }
 
-static rd_kafka_AdminOptions_t *admin_opts(rd_kafka_admin_op_t op) {
+static rd_kafka_AdminOptions_t *admin_opts(rd_kafka_admin_op_t op)
+{
     char err[256];
     rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
-    rd_kafka_AdminOptions_set_request_timeout(o, admin_timeouts >= 2 ? 1500 : 10000, err, sizeof(err));
+    rd_kafka_AdminOptions_set_request_timeout(o, admin_timeouts >= 2 ? 1500 : 10000, err,
+                                              sizeof(err));
     if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
         op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS)
         rd_kafka_AdminOptions_set_operation_timeout(o, 8000, err, sizeof(err));
@@ -57,8 +62,9 @@ static rd_kafka_AdminOptions_t *admin_opts(rd_kafka_admin_op_t op) {
 }
 
 /* CreateTopics for one topic; returns the per-topic error code. */
-static rd_kafka_resp_err_t create(const char *topic, int parts, int rf, const char **configs, int validate_only,
-                                  char *errstr, size_t errsize) {
+static rd_kafka_resp_err_t create(const char *topic, int parts, int rf, const char **configs,
+                                  int validate_only, char *errstr, size_t errsize)
+{
     char err[256];
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, parts, rf, err, sizeof(err));
     if (!nt) {
@@ -83,7 +89,9 @@ static rd_kafka_resp_err_t create(const char *topic, int parts, int rf, const ch
         } else {
             ret = rd_kafka_topic_result_error(r[0]);
             snprintf(errstr, errsize, "CreateTopics %s: %s %s", topic, rd_kafka_err2name(ret),
-                     rd_kafka_topic_result_error_string(r[0]) ? rd_kafka_topic_result_error_string(r[0]) : "");
+                     rd_kafka_topic_result_error_string(r[0])
+                         ? rd_kafka_topic_result_error_string(r[0])
+                         : "");
         }
         rd_kafka_event_destroy(ev);
     }
@@ -94,7 +102,8 @@ static rd_kafka_resp_err_t create(const char *topic, int parts, int rf, const ch
 }
 
 /* Metadata for one topic: partition count, or -err on a topic error. */
-static int partition_count(const char *topic, char *errstr, size_t errsize) {
+static int partition_count(const char *topic, char *errstr, size_t errsize)
+{
     const struct rd_kafka_metadata *md;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
@@ -119,7 +128,8 @@ static int partition_count(const char *topic, char *errstr, size_t errsize) {
 }
 
 /* Waits up to 10 s for partition_count(topic) == want. */
-static int wait_partitions(const char *topic, int want, char *errstr, size_t errsize) {
+static int wait_partitions(const char *topic, int want, char *errstr, size_t errsize)
+{
     int64_t deadline = itest_mono_ms() + 10000;
     int got = 0;
     while (itest_mono_ms() < deadline) {
@@ -141,8 +151,9 @@ struct cfg {
 };
 
 /* DescribeConfigs of one resource; looks up `n` keys into out[]. */
-static int describe(rd_kafka_ResourceType_t type, const char *name, const char **keys, struct cfg *out, int n,
-                    char *errstr, size_t errsize) {
+static int describe(rd_kafka_ResourceType_t type, const char *name, const char **keys,
+                    struct cfg *out, int n, char *errstr, size_t errsize)
+{
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(type, name);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *o = admin_opts(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
@@ -152,15 +163,16 @@ static int describe(rd_kafka_ResourceType_t type, const char *name, const char *
     rd_kafka_event_t *ev = admin_wait(q, "DescribeConfigs", errstr, errsize);
     if (ev) {
         size_t rn, cn;
-        const rd_kafka_ConfigResource_t **r =
-            rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &rn);
+        const rd_kafka_ConfigResource_t **r = rd_kafka_DescribeConfigs_result_resources(
+            rd_kafka_event_DescribeConfigs_result(ev), &rn);
         if (rn != 1) {
             snprintf(errstr, errsize, "DescribeConfigs: %zu resources for 1", rn);
         } else if (rd_kafka_ConfigResource_error(r[0])) {
             snprintf(errstr, errsize, "DescribeConfigs %s: %s %s", name,
                      rd_kafka_err2name(rd_kafka_ConfigResource_error(r[0])),
-                     rd_kafka_ConfigResource_error_string(r[0]) ? rd_kafka_ConfigResource_error_string(r[0])
-                                                                : "");
+                     rd_kafka_ConfigResource_error_string(r[0])
+                         ? rd_kafka_ConfigResource_error_string(r[0])
+                         : "");
         } else {
             const rd_kafka_ConfigEntry_t **e = rd_kafka_ConfigResource_configs(r[0], &cn);
             for (size_t i = 0; i < cn; i++)
@@ -189,7 +201,8 @@ static int describe(rd_kafka_ResourceType_t type, const char *name, const char *
 /* Checks one described entry; returns 0 if value (unless NULL) and source
  * (unless < 0) match. */
 static int cfg_is(const struct cfg *c, const char *key, const char *value, int source, char *errstr,
-                  size_t errsize) {
+                  size_t errsize)
+{
     if (!c->found) {
         snprintf(errstr, errsize, "config %s missing from DescribeConfigs", key);
         return -1;
@@ -199,7 +212,8 @@ static int cfg_is(const struct cfg *c, const char *key, const char *value, int s
         return -1;
     }
     if (source >= 0 && (int)c->source != source) {
-        snprintf(errstr, errsize, "config %s source %s, expected %s", key, rd_kafka_ConfigSource_name(c->source),
+        snprintf(errstr, errsize, "config %s source %s, expected %s", key,
+                 rd_kafka_ConfigSource_name(c->source),
                  rd_kafka_ConfigSource_name((rd_kafka_ConfigSource_t)source));
         return -1;
     }
@@ -207,7 +221,8 @@ static int cfg_is(const struct cfg *c, const char *key, const char *value, int s
 }
 
 /* AlterConfigs (replace semantics) on a topic; returns the resource error. */
-static rd_kafka_resp_err_t alter(const char *topic, const char **kv, char *errstr, size_t errsize) {
+static rd_kafka_resp_err_t alter(const char *topic, const char **kv, char *errstr, size_t errsize)
+{
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
     for (int i = 0; kv[i]; i += 2)
         rd_kafka_ConfigResource_set_config(res, kv[i], kv[i + 1]);
@@ -225,7 +240,9 @@ static rd_kafka_resp_err_t alter(const char *topic, const char **kv, char *errst
         } else {
             ret = rd_kafka_ConfigResource_error(r[0]);
             snprintf(errstr, errsize, "AlterConfigs %s: %s %s", topic, rd_kafka_err2name(ret),
-                     rd_kafka_ConfigResource_error_string(r[0]) ? rd_kafka_ConfigResource_error_string(r[0]) : "");
+                     rd_kafka_ConfigResource_error_string(r[0])
+                         ? rd_kafka_ConfigResource_error_string(r[0])
+                         : "");
         }
         rd_kafka_event_destroy(ev);
     }
@@ -235,9 +252,12 @@ static rd_kafka_resp_err_t alter(const char *topic, const char **kv, char *errst
     return ret;
 }
 
-static rd_kafka_resp_err_t create_partitions(const char *topic, int total, char *errstr, size_t errsize) {
+static rd_kafka_resp_err_t create_partitions(const char *topic, int total, char *errstr,
+                                             size_t errsize)
+{
     char err[256];
-    rd_kafka_NewPartitions_t *np = rd_kafka_NewPartitions_new(topic, (size_t)total, err, sizeof(err));
+    rd_kafka_NewPartitions_t *np =
+        rd_kafka_NewPartitions_new(topic, (size_t)total, err, sizeof(err));
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *o = admin_opts(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
     rd_kafka_CreatePartitions(rk, &np, 1, o, q);
@@ -251,8 +271,11 @@ static rd_kafka_resp_err_t create_partitions(const char *topic, int total, char 
             snprintf(errstr, errsize, "CreatePartitions: %zu results", n);
         } else {
             ret = rd_kafka_topic_result_error(r[0]);
-            snprintf(errstr, errsize, "CreatePartitions %s to %d: %s %s", topic, total, rd_kafka_err2name(ret),
-                     rd_kafka_topic_result_error_string(r[0]) ? rd_kafka_topic_result_error_string(r[0]) : "");
+            snprintf(errstr, errsize, "CreatePartitions %s to %d: %s %s", topic, total,
+                     rd_kafka_err2name(ret),
+                     rd_kafka_topic_result_error_string(r[0])
+                         ? rd_kafka_topic_result_error_string(r[0])
+                         : "");
         }
         rd_kafka_event_destroy(ev);
     }
@@ -262,7 +285,8 @@ static rd_kafka_resp_err_t create_partitions(const char *topic, int total, char 
     return ret;
 }
 
-static rd_kafka_resp_err_t delete_topic(const char *topic, char *errstr, size_t errsize) {
+static rd_kafka_resp_err_t delete_topic(const char *topic, char *errstr, size_t errsize)
+{
     rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *o = admin_opts(RD_KAFKA_ADMIN_OP_DELETETOPICS);
@@ -289,8 +313,9 @@ static rd_kafka_resp_err_t delete_topic(const char *topic, char *errstr, size_t 
 
 /* DeleteRecords before `offset` on topic[partition]; returns the partition
  * error, and the new low watermark in *low. */
-static rd_kafka_resp_err_t delete_records(const char *topic, int partition, int64_t offset, int64_t *low,
-                                          char *errstr, size_t errsize) {
+static rd_kafka_resp_err_t delete_records(const char *topic, int partition, int64_t offset,
+                                          int64_t *low, char *errstr, size_t errsize)
+{
     rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(tp, topic, partition)->offset = offset;
     rd_kafka_DeleteRecords_t *dr = rd_kafka_DeleteRecords_new(tp);
@@ -308,7 +333,8 @@ static rd_kafka_resp_err_t delete_records(const char *topic, int partition, int6
         } else {
             ret = r->elems[0].err;
             *low = r->elems[0].offset;
-            snprintf(errstr, errsize, "DeleteRecords %s[%d] before %" PRId64 ": %s, low watermark %" PRId64, topic,
+            snprintf(errstr, errsize,
+                     "DeleteRecords %s[%d] before %" PRId64 ": %s, low watermark %" PRId64, topic,
                      partition, offset, rd_kafka_err2name(ret), *low);
         }
         rd_kafka_event_destroy(ev);
@@ -319,7 +345,9 @@ static rd_kafka_resp_err_t delete_records(const char *topic, int partition, int6
     return ret;
 }
 
-static int64_t offset_for_time(const char *topic, int partition, int64_t ts, char *errstr, size_t errsize) {
+static int64_t offset_for_time(const char *topic, int partition, int64_t ts, char *errstr,
+                               size_t errsize)
+{
     rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(tp, topic, partition)->offset = ts;
     rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, tp, 10000);
@@ -336,16 +364,18 @@ static int64_t offset_for_time(const char *topic, int partition, int64_t ts, cha
 }
 
 static int dr_errors;
-static void dr_cb(rd_kafka_t *r, const rd_kafka_message_t *m, void *opaque) {
+static void dr_cb(rd_kafka_t *r, const rd_kafka_message_t *m, void *opaque)
+{
     (void)r, (void)opaque;
     if (m->err)
         dr_errors++;
 }
 
-#define STEP_OK(name) itest_pass("rdkafka.admin." name)
+#define STEP_OK(name)        itest_pass("rdkafka.admin." name)
 #define STEP_FAIL(name, ...) itest_fail("rdkafka.admin." name, __VA_ARGS__)
 
-static int suite(void) {
+static int suite(void)
+{
     char e[1024];
     rd_kafka_resp_err_t err;
     struct cfg c[4];
@@ -359,16 +389,16 @@ static int suite(void) {
     if (md->broker_cnt != 1)
         STEP_FAIL("metadata", "%d brokers in Metadata, expected 1", md->broker_cnt);
     else if (md->orig_broker_id != md->brokers[0].id)
-        STEP_FAIL("metadata", "answering broker id %d differs from listed broker %d", md->orig_broker_id,
-                  md->brokers[0].id);
+        STEP_FAIL("metadata", "answering broker id %d differs from listed broker %d",
+                  md->orig_broker_id, md->brokers[0].id);
     else
         STEP_OK("metadata");
     broker_id = md->broker_cnt ? md->brokers[0].id : 0;
     rd_kafka_metadata_destroy(md);
 
     /* CreateTopics with configs. */
-    const char *cfgs[] = {"retention.ms", "3600000", "segment.bytes", "1048576", "max.message.bytes", "200000",
-                          NULL};
+    const char *cfgs[] = {
+        "retention.ms", "3600000", "segment.bytes", "1048576", "max.message.bytes", "200000", NULL};
     err = create("adm-a", 3, 1, cfgs, 0, e, sizeof(e));
     if (err)
         STEP_FAIL("create_topics", "%s", e);
@@ -385,15 +415,18 @@ static int suite(void) {
 
     err = create("adm-rf", 1, 3, NULL, 0, e, sizeof(e));
     if (err != RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR)
-        STEP_FAIL("create_topics_bad_rf", "replication factor 3 on one broker: expected INVALID_REPLICATION_FACTOR, "
-                  "got %s", e);
+        STEP_FAIL("create_topics_bad_rf",
+                  "replication factor 3 on one broker: expected INVALID_REPLICATION_FACTOR, "
+                  "got %s",
+                  e);
     else
         STEP_OK("create_topics_bad_rf");
 
     const char *badcfg[] = {"retention.ms", "not-a-number", NULL};
     err = create("adm-badcfg", 1, 1, badcfg, 0, e, sizeof(e));
     if (err != RD_KAFKA_RESP_ERR_INVALID_CONFIG)
-        STEP_FAIL("create_topics_bad_config", "retention.ms=not-a-number: expected INVALID_CONFIG, got %s", e);
+        STEP_FAIL("create_topics_bad_config",
+                  "retention.ms=not-a-number: expected INVALID_CONFIG, got %s", e);
     else if (partition_count("adm-badcfg", e, sizeof(e)) >= 0)
         STEP_FAIL("create_topics_bad_config", "topic adm-badcfg exists after a failed create");
     else
@@ -403,8 +436,10 @@ static int suite(void) {
     if (err)
         STEP_FAIL("create_topics_validate_only", "%s", e);
     else if (partition_count("adm-v", e, sizeof(e)) != -RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-        STEP_FAIL("create_topics_validate_only", "after validate_only create, Metadata for adm-v: %s (expected "
-                  "UNKNOWN_TOPIC_OR_PART)", e);
+        STEP_FAIL("create_topics_validate_only",
+                  "after validate_only create, Metadata for adm-v: %s (expected "
+                  "UNKNOWN_TOPIC_OR_PART)",
+                  e);
     else
         STEP_OK("create_topics_validate_only");
 
@@ -419,23 +454,29 @@ static int suite(void) {
     /* DescribeConfigs: topic. */
     const char *tkeys[] = {"retention.ms", "segment.bytes", "cleanup.policy", "max.message.bytes"};
     if (describe(RD_KAFKA_RESOURCE_TOPIC, "adm-a", tkeys, c, 4, e, sizeof(e)) ||
-        cfg_is(&c[0], tkeys[0], "3600000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e, sizeof(e)) ||
-        cfg_is(&c[1], tkeys[1], "1048576", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e, sizeof(e)) ||
+        cfg_is(&c[0], tkeys[0], "3600000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e,
+               sizeof(e)) ||
+        cfg_is(&c[1], tkeys[1], "1048576", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e,
+               sizeof(e)) ||
         cfg_is(&c[2], tkeys[2], "delete", -1, e, sizeof(e)) ||
-        cfg_is(&c[3], tkeys[3], "200000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e, sizeof(e)))
+        cfg_is(&c[3], tkeys[3], "200000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e,
+               sizeof(e)))
         STEP_FAIL("describe_configs_topic", "%s", e);
     else if (c[2].source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
-        STEP_FAIL("describe_configs_topic", "cleanup.policy was not set but has source DYNAMIC_TOPIC_CONFIG");
+        STEP_FAIL("describe_configs_topic",
+                  "cleanup.policy was not set but has source DYNAMIC_TOPIC_CONFIG");
     else
         STEP_OK("describe_configs_topic");
 
     /* DescribeConfigs: broker. */
     char bid[32];
     snprintf(bid, sizeof(bid), "%d", broker_id);
-    const char *bkeys[] = {"num.partitions", "log.segment.bytes", "message.max.bytes", "auto.create.topics.enable"};
+    const char *bkeys[] = {"num.partitions", "log.segment.bytes", "message.max.bytes",
+                           "auto.create.topics.enable"};
     if (describe(RD_KAFKA_RESOURCE_BROKER, bid, bkeys, c, 4, e, sizeof(e)) ||
         cfg_is(&c[0], bkeys[0], "2", RD_KAFKA_CONFIG_SOURCE_STATIC_BROKER_CONFIG, e, sizeof(e)) ||
-        cfg_is(&c[1], bkeys[1], NULL, -1, e, sizeof(e)) || cfg_is(&c[2], bkeys[2], NULL, -1, e, sizeof(e)) ||
+        cfg_is(&c[1], bkeys[1], NULL, -1, e, sizeof(e)) ||
+        cfg_is(&c[2], bkeys[2], NULL, -1, e, sizeof(e)) ||
         cfg_is(&c[3], bkeys[3], "false", RD_KAFKA_CONFIG_SOURCE_STATIC_BROKER_CONFIG, e, sizeof(e)))
         STEP_FAIL("describe_configs_broker", "broker %s: %s", bid, e);
     else
@@ -446,14 +487,18 @@ static int suite(void) {
     if ((err = alter("adm-a", alt, e, sizeof(e))) != 0)
         STEP_FAIL("alter_configs", "%s", e);
     else if (describe(RD_KAFKA_RESOURCE_TOPIC, "adm-a", tkeys, c, 4, e, sizeof(e)) ||
-             cfg_is(&c[0], tkeys[0], "7200000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e, sizeof(e)) ||
-             cfg_is(&c[3], tkeys[3], "300000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e, sizeof(e)))
+             cfg_is(&c[0], tkeys[0], "7200000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e,
+                    sizeof(e)) ||
+             cfg_is(&c[3], tkeys[3], "300000", RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG, e,
+                    sizeof(e)))
         STEP_FAIL("alter_configs", "after AlterConfigs: %s", e);
     else {
         STEP_OK("alter_configs");
         if (c[1].source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
-            STEP_FAIL("alter_configs_replaces", "segment.bytes still a topic override (%s) after an AlterConfigs "
-                      "that did not name it (AlterConfigs replaces the whole set)", c[1].value);
+            STEP_FAIL("alter_configs_replaces",
+                      "segment.bytes still a topic override (%s) after an AlterConfigs "
+                      "that did not name it (AlterConfigs replaces the whole set)",
+                      c[1].value);
         else
             STEP_OK("alter_configs_replaces");
     }
@@ -476,7 +521,8 @@ static int suite(void) {
         STEP_OK("create_partitions");
     err = create_partitions("adm-a", 2, e, sizeof(e));
     if (err != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS)
-        STEP_FAIL("create_partitions_shrink", "5 -> 2 partitions: expected INVALID_PARTITIONS, got %s", e);
+        STEP_FAIL("create_partitions_shrink",
+                  "5 -> 2 partitions: expected INVALID_PARTITIONS, got %s", e);
     else
         STEP_OK("create_partitions_shrink");
 
@@ -489,14 +535,15 @@ static int suite(void) {
     for (int i = 0; i < 10; i++) {
         char v[32];
         snprintf(v, sizeof(v), "ts-%d", i);
-        rd_kafka_producev(prod, RD_KAFKA_V_TOPIC("adm-a"), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE(v, strlen(v)),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(t0 + i * 1000),
-                          RD_KAFKA_V_END);
+        rd_kafka_producev(prod, RD_KAFKA_V_TOPIC("adm-a"), RD_KAFKA_V_PARTITION(0),
+                          RD_KAFKA_V_VALUE(v, strlen(v)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_TIMESTAMP(t0 + i * 1000), RD_KAFKA_V_END);
         /* One batch per message so the time index sees several batches. */
         rd_kafka_flush(prod, 10000);
     }
     if (itest_flush(prod, 10000) || dr_errors)
-        STEP_FAIL("produce_timestamps", "producing 10 messages to adm-a[0] failed (%d delivery errors)", dr_errors);
+        STEP_FAIL("produce_timestamps",
+                  "producing 10 messages to adm-a[0] failed (%d delivery errors)", dr_errors);
     else
         STEP_OK("produce_timestamps");
     rd_kafka_destroy(prod);
@@ -510,8 +557,10 @@ static int suite(void) {
         STEP_OK("watermarks");
     err = rd_kafka_query_watermark_offsets(rk, "adm-a", 4, &lo, &hi, 10000);
     if (err || lo != 0 || hi != 0)
-        STEP_FAIL("watermarks_new_partition", "adm-a[4] (added by CreatePartitions): %s low %" PRId64
-                  " high %" PRId64 ", expected 0 and 0", rd_kafka_err2name(err), lo, hi);
+        STEP_FAIL("watermarks_new_partition",
+                  "adm-a[4] (added by CreatePartitions): %s low %" PRId64 " high %" PRId64
+                  ", expected 0 and 0",
+                  rd_kafka_err2name(err), lo, hi);
     else
         STEP_OK("watermarks_new_partition");
 
@@ -527,7 +576,8 @@ static int suite(void) {
             if (got == -1000000)
                 STEP_FAIL("offsets_for_times", "timestamp T0%+" PRId64 " ms: %s", q[i].ts - t0, e);
             else
-                STEP_FAIL("offsets_for_times", "timestamp T0%+" PRId64 " ms: offset %" PRId64 ", expected %" PRId64,
+                STEP_FAIL("offsets_for_times",
+                          "timestamp T0%+" PRId64 " ms: offset %" PRId64 ", expected %" PRId64,
                           q[i].ts - t0, got, q[i].want);
         }
     }
@@ -539,9 +589,12 @@ static int suite(void) {
     err = delete_records("adm-a", 0, 4, &low, e, sizeof(e));
     if (err || low != 4)
         STEP_FAIL("delete_records", "%s (expected NO_ERROR, 4)", e);
-    else if ((err = rd_kafka_query_watermark_offsets(rk, "adm-a", 0, &lo, &hi, 10000)) || lo != 4 || hi != 10)
-        STEP_FAIL("delete_records", "watermarks after DeleteRecords: %s low %" PRId64 " high %" PRId64
-                  ", expected 4 and 10", rd_kafka_err2name(err), lo, hi);
+    else if ((err = rd_kafka_query_watermark_offsets(rk, "adm-a", 0, &lo, &hi, 10000)) || lo != 4 ||
+             hi != 10)
+        STEP_FAIL("delete_records",
+                  "watermarks after DeleteRecords: %s low %" PRId64 " high %" PRId64
+                  ", expected 4 and 10",
+                  rd_kafka_err2name(err), lo, hi);
     else {
         /* Consuming from the beginning must start at the new log start. */
         struct itest_consumer cons;
@@ -558,15 +611,16 @@ static int suite(void) {
         }
         itest_consumer_stop(&cons);
         if (first != 4)
-            STEP_FAIL("delete_records", "first consumed offset after DeleteRecords is %" PRId64 ", expected 4",
+            STEP_FAIL("delete_records",
+                      "first consumed offset after DeleteRecords is %" PRId64 ", expected 4",
                       first);
         else
             STEP_OK("delete_records");
     }
     err = delete_records("adm-a", 0, 100, &low, e, sizeof(e));
     if (err != RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
-        STEP_FAIL("delete_records_out_of_range", "offset 100 > high watermark 10: expected OFFSET_OUT_OF_RANGE, got %s",
-                  e);
+        STEP_FAIL("delete_records_out_of_range",
+                  "offset 100 > high watermark 10: expected OFFSET_OUT_OF_RANGE, got %s", e);
     else
         STEP_OK("delete_records_out_of_range");
 
@@ -576,8 +630,8 @@ static int suite(void) {
     else {
         int64_t deadline = itest_mono_ms() + 10000;
         int n = 0;
-        while (itest_mono_ms() < deadline &&
-               (n = partition_count("adm-a", e, sizeof(e))) != -RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        while (itest_mono_ms() < deadline && (n = partition_count("adm-a", e, sizeof(e))) !=
+                                                 -RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
             usleep(100000);
         if (n != -RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
             STEP_FAIL("delete_topics", "adm-a still in Metadata 10 s after DeleteTopics: %s", e);
@@ -596,18 +650,22 @@ static int suite(void) {
         STEP_FAIL("recreate_topic", "%s", e);
     else if (wait_partitions("adm-a", 1, e, sizeof(e)))
         STEP_FAIL("recreate_topic", "%s", e);
-    else if ((err = rd_kafka_query_watermark_offsets(rk, "adm-a", 0, &lo, &hi, 10000)) || lo != 0 || hi != 0)
-        STEP_FAIL("recreate_topic", "re-created adm-a[0]: %s low %" PRId64 " high %" PRId64 ", expected 0 and 0",
+    else if ((err = rd_kafka_query_watermark_offsets(rk, "adm-a", 0, &lo, &hi, 10000)) || lo != 0 ||
+             hi != 0)
+        STEP_FAIL("recreate_topic",
+                  "re-created adm-a[0]: %s low %" PRId64 " high %" PRId64 ", expected 0 and 0",
                   rd_kafka_err2name(err), lo, hi);
     else if (describe(RD_KAFKA_RESOURCE_TOPIC, "adm-a", tkeys, c, 1, e, sizeof(e)) ||
              c[0].source == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
-        STEP_FAIL("recreate_topic", "re-created adm-a kept the deleted topic's retention.ms override %s", c[0].value);
+        STEP_FAIL("recreate_topic",
+                  "re-created adm-a kept the deleted topic's retention.ms override %s", c[0].value);
     else
         STEP_OK("recreate_topic");
     return itest_failures ? 1 : 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 3)
         itest_die("usage: admin BOOTSTRAP suite|create|config|partitions ...");
     bootstrap = argv[1];
@@ -651,7 +709,8 @@ int main(int argc, char **argv) {
         }
     } else if (!strcmp(argv[2], "delete-records") && argc == 6) {
         int64_t low = -1;
-        rd_kafka_resp_err_t err = delete_records(argv[3], atoi(argv[4]), atoll(argv[5]), &low, e, sizeof(e));
+        rd_kafka_resp_err_t err =
+            delete_records(argv[3], atoi(argv[4]), atoll(argv[5]), &low, e, sizeof(e));
         if (err) {
             fprintf(stderr, "%s\n", e);
             rc = 1;
@@ -665,7 +724,8 @@ int main(int argc, char **argv) {
         }
     } else if (!strcmp(argv[2], "watermarks") && argc == 5) {
         int64_t lo = -1, hi = -1;
-        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, argv[3], atoi(argv[4]), &lo, &hi, 10000);
+        rd_kafka_resp_err_t err =
+            rd_kafka_query_watermark_offsets(rk, argv[3], atoi(argv[4]), &lo, &hi, 10000);
         if (err) {
             fprintf(stderr, "watermarks %s[%s]: %s\n", argv[3], argv[4], rd_kafka_err2str(err));
             rc = 1;

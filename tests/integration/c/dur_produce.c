@@ -17,12 +17,14 @@ static FILE *ackf;
 static long acked, failed;
 static char first_err[256];
 
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
     (void)rk, (void)opaque;
     uint64_t id = (uint64_t)(uintptr_t)m->_private;
     if (m->err) {
         if (!failed++)
-            snprintf(first_err, sizeof(first_err), "message %" PRIu64 ": %s", id, rd_kafka_err2str(m->err));
+            snprintf(first_err, sizeof(first_err), "message %" PRIu64 ": %s", id,
+                     rd_kafka_err2str(m->err));
         return;
     }
     fprintf(ackf, "%" PRIu64 " %d %" PRId64 "\n", id, (int)m->partition, m->offset);
@@ -30,13 +32,16 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     acked++;
 }
 
-static size_t dur_value_len(uint64_t id) {
+static size_t dur_value_len(uint64_t id)
+{
     return 50 + id % 200;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 7)
-        itest_die("usage: dur_produce BOOTSTRAP TOPIC PARTITIONS START_ID COUNT ACKFILE [--rate N]");
+        itest_die(
+            "usage: dur_produce BOOTSTRAP TOPIC PARTITIONS START_ID COUNT ACKFILE [--rate N]");
     const char *bootstrap = argv[1], *topic = argv[2];
     int partitions = atoi(argv[3]);
     uint64_t start = strtoull(argv[4], NULL, 10);
@@ -70,17 +75,19 @@ int main(int argc, char **argv) {
         size_t vlen = itest_value(id, buf, dur_value_len(id));
         rd_kafka_resp_err_t err;
         for (;;) {
-            err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION((int32_t)(id % partitions)),
-                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, (size_t)klen),
-                                    RD_KAFKA_V_VALUE(buf, vlen), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)id),
-                                    RD_KAFKA_V_END);
+            err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+                                    RD_KAFKA_V_PARTITION((int32_t)(id % partitions)),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_KEY(key, (size_t)klen), RD_KAFKA_V_VALUE(buf, vlen),
+                                    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)id), RD_KAFKA_V_END);
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || failed)
                 break;
             rd_kafka_poll(rk, 5);
         }
         if (err) {
             if (!failed)
-                fprintf(stderr, "dur_produce: produce %" PRIu64 ": %s\n", id, rd_kafka_err2str(err));
+                fprintf(stderr, "dur_produce: produce %" PRIu64 ": %s\n", id,
+                        rd_kafka_err2str(err));
             break;
         }
         sent++;
@@ -93,8 +100,8 @@ int main(int argc, char **argv) {
     }
     rd_kafka_flush(rk, 15000);
     long pending = rd_kafka_outq_len(rk);
-    fprintf(stderr, "dur_produce: sent %ld, acknowledged %ld, failed %ld, pending %ld%s%s\n", sent, acked, failed,
-            pending, failed ? "; first error: " : "", first_err);
+    fprintf(stderr, "dur_produce: sent %ld, acknowledged %ld, failed %ld, pending %ld%s%s\n", sent,
+            acked, failed, pending, failed ? "; first error: " : "", first_err);
     rd_kafka_destroy(rk);
     fclose(ackf);
     if (failed || pending)

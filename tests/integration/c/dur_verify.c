@@ -28,16 +28,18 @@ struct ack {
 
 static const char *name;
 
-static size_t dur_value_len(uint64_t id) {
+static size_t dur_value_len(uint64_t id)
+{
     return 50 + id % 200;
 }
 
 /* Checks one message; returns 0 or fails with a description. */
-static int check_msg(const rd_kafka_message_t *m, int partitions, uint64_t *id_out) {
+static int check_msg(const rd_kafka_message_t *m, int partitions, uint64_t *id_out)
+{
     char key[40], want[512];
     if (!m->key || m->key_len < 4 || m->key_len >= sizeof(key)) {
-        itest_fail(name, "partition %d offset %" PRId64 ": bad key (%zu bytes)", m->partition, m->offset,
-                   m->key_len);
+        itest_fail(name, "partition %d offset %" PRId64 ": bad key (%zu bytes)", m->partition,
+                   m->offset, m->key_len);
         return -1;
     }
     memcpy(key, m->key, m->key_len);
@@ -45,25 +47,31 @@ static int check_msg(const rd_kafka_message_t *m, int partitions, uint64_t *id_o
     char *end;
     uint64_t id = strtoull(key + 3, &end, 10);
     if (strncmp(key, "id-", 3) || *end) {
-        itest_fail(name, "partition %d offset %" PRId64 ": bad key '%s'", m->partition, m->offset, key);
+        itest_fail(name, "partition %d offset %" PRId64 ": bad key '%s'", m->partition, m->offset,
+                   key);
         return -1;
     }
     if ((int)(id % (uint64_t)partitions) != m->partition) {
-        itest_fail(name, "partition %d offset %" PRId64 ": message id %" PRIu64 " belongs to partition %d",
-                   m->partition, m->offset, id, (int)(id % (uint64_t)partitions));
+        itest_fail(
+            name, "partition %d offset %" PRId64 ": message id %" PRIu64 " belongs to partition %d",
+            m->partition, m->offset, id, (int)(id % (uint64_t)partitions));
         return -1;
     }
     size_t wlen = itest_value(id, want, dur_value_len(id));
     if (!m->payload || m->len != wlen || memcmp(m->payload, want, wlen)) {
-        itest_fail(name, "partition %d offset %" PRId64 ": value of message id %" PRIu64 " is corrupt (%zu bytes, "
-                   "expected %zu)", m->partition, m->offset, id, m->len, wlen);
+        itest_fail(name,
+                   "partition %d offset %" PRId64 ": value of message id %" PRIu64
+                   " is corrupt (%zu bytes, "
+                   "expected %zu)",
+                   m->partition, m->offset, id, m->len, wlen);
         return -1;
     }
     *id_out = id;
     return 0;
 }
 
-static int ack_cmp(const void *a, const void *b) {
+static int ack_cmp(const void *a, const void *b)
+{
     const struct ack *x = a, *y = b;
     if (x->p != y->p)
         return x->p < y->p ? -1 : 1;
@@ -72,9 +80,11 @@ static int ack_cmp(const void *a, const void *b) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 4)
-        itest_die("usage: dur_verify BOOTSTRAP TOPIC PARTITIONS --name NAME [--acks FILE]... [--torn P:OFF:IDLIMIT] "
+        itest_die("usage: dur_verify BOOTSTRAP TOPIC PARTITIONS --name NAME [--acks FILE]... "
+                  "[--torn P:OFF:IDLIMIT] "
                   "[--expect-high P:OFF] [--random-starts N]");
     const char *bootstrap = argv[1], *topic = argv[2];
     int partitions = atoi(argv[3]);
@@ -101,7 +111,8 @@ int main(int argc, char **argv) {
             }
             fclose(f);
         } else if (!strcmp(argv[i], "--torn") && i + 1 < argc) {
-            if (sscanf(argv[++i], "%d:%" SCNd64 ":%" SCNu64, &torn_p, &torn_off, &torn_idlimit) != 3)
+            if (sscanf(argv[++i], "%d:%" SCNd64 ":%" SCNu64, &torn_p, &torn_off, &torn_idlimit) !=
+                3)
                 itest_die("--torn P:OFFSET:IDLIMIT");
         } else if (!strcmp(argv[i], "--expect-high") && i + 1 < argc) {
             if (sscanf(argv[++i], "%d:%" SCNd64, &high_p, &high_off) != 2)
@@ -115,7 +126,8 @@ int main(int argc, char **argv) {
 
     rd_kafka_conf_t *conf = itest_conf(bootstrap);
     rd_kafka_t *rk = itest_new(RD_KAFKA_PRODUCER, conf);
-    int64_t *low = calloc((size_t)partitions, sizeof(int64_t)), *high = calloc((size_t)partitions, sizeof(int64_t));
+    int64_t *low = calloc((size_t)partitions, sizeof(int64_t)),
+            *high = calloc((size_t)partitions, sizeof(int64_t));
     for (int p = 0; p < partitions; p++) {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
         for (int tries = 0; tries < 20 && err; tries++) {
@@ -130,8 +142,8 @@ int main(int argc, char **argv) {
     }
     rd_kafka_destroy(rk);
     if (high_p >= 0 && high_p < partitions && high[high_p] != high_off) {
-        itest_fail(name, "partition %d ends at offset %" PRId64 ", expected %" PRId64, high_p, high[high_p],
-                   high_off);
+        itest_fail(name, "partition %d ends at offset %" PRId64 ", expected %" PRId64, high_p,
+                   high[high_p], high_off);
         return 1;
     }
 
@@ -166,12 +178,15 @@ int main(int argc, char **argv) {
         int p = m->partition;
         uint64_t id;
         if (m->err) {
-            itest_fail(name, "consume error on partition %d at offset %" PRId64 ": %s", p, next[p < 0 ? 0 : p],
-                       rd_kafka_message_errstr(m));
+            itest_fail(name, "consume error on partition %d at offset %" PRId64 ": %s", p,
+                       next[p < 0 ? 0 : p], rd_kafka_message_errstr(m));
             ok = 0;
         } else if (m->offset != next[p]) {
-            itest_fail(name, "partition %d: offset %" PRId64 " follows %" PRId64 " (offsets must be contiguous from "
-                       "the log start %" PRId64 ")", p, m->offset, next[p] - 1, low[p]);
+            itest_fail(name,
+                       "partition %d: offset %" PRId64 " follows %" PRId64
+                       " (offsets must be contiguous from "
+                       "the log start %" PRId64 ")",
+                       p, m->offset, next[p] - 1, low[p]);
             ok = 0;
         } else if (check_msg(m, partitions, &id) == 0) {
             ids[p][m->offset - low[p]] = id + 1; /* 0 = not seen */
@@ -186,8 +201,10 @@ int main(int argc, char **argv) {
     if (ok && ndone < partitions) {
         for (int p = 0; p < partitions; p++)
             if (!done[p]) {
-                itest_fail(name, "partition %d: read up to offset %" PRId64 " of [%" PRId64 ", %" PRId64
-                           ") within 60 s", p, next[p], low[p], high[p]);
+                itest_fail(name,
+                           "partition %d: read up to offset %" PRId64 " of [%" PRId64 ", %" PRId64
+                           ") within 60 s",
+                           p, next[p], low[p], high[p]);
                 break;
             }
         return 1;
@@ -209,16 +226,19 @@ int main(int argc, char **argv) {
         }
         if (a->off < low[a->p] || a->off >= high[a->p]) {
             if (!missing++)
-                itest_fail(name, "acknowledged message id %" PRIu64 " (partition %d offset %" PRId64
-                           ") is missing: partition holds [%" PRId64 ", %" PRId64 ")", a->id, a->p, a->off,
-                           low[a->p], high[a->p]);
+                itest_fail(name,
+                           "acknowledged message id %" PRIu64 " (partition %d offset %" PRId64
+                           ") is missing: partition holds [%" PRId64 ", %" PRId64 ")",
+                           a->id, a->p, a->off, low[a->p], high[a->p]);
             continue;
         }
         uint64_t got = ids[a->p][a->off - low[a->p]];
         if (got != a->id + 1) {
             if (!missing++)
-                itest_fail(name, "partition %d offset %" PRId64 " holds message id %" PRId64 ", but id %" PRIu64
-                           " was acknowledged there", a->p, a->off, (int64_t)got - 1, a->id);
+                itest_fail(name,
+                           "partition %d offset %" PRId64 " holds message id %" PRId64
+                           ", but id %" PRIu64 " was acknowledged there",
+                           a->p, a->off, (int64_t)got - 1, a->id);
         }
     }
     if (missing)
@@ -231,10 +251,12 @@ int main(int argc, char **argv) {
             acks[kept++] = acks[i];
     qsort(acks, kept, sizeof(*acks), ack_cmp);
     for (size_t i = 1; i < kept; i++) {
-        if (acks[i].p == acks[i - 1].p && acks[i].off > acks[i - 1].off && acks[i].id <= acks[i - 1].id) {
-            itest_fail(name, "partition %d: acknowledged id %" PRIu64 " at offset %" PRId64 " comes after id %" PRIu64
-                       " at offset %" PRId64 " (out of order)", acks[i].p, acks[i].id, acks[i].off, acks[i - 1].id,
-                       acks[i - 1].off);
+        if (acks[i].p == acks[i - 1].p && acks[i].off > acks[i - 1].off &&
+            acks[i].id <= acks[i - 1].id) {
+            itest_fail(name,
+                       "partition %d: acknowledged id %" PRIu64 " at offset %" PRId64
+                       " comes after id %" PRIu64 " at offset %" PRId64 " (out of order)",
+                       acks[i].p, acks[i].id, acks[i].off, acks[i - 1].id, acks[i - 1].off);
             return 1;
         }
     }
@@ -268,21 +290,27 @@ int main(int argc, char **argv) {
                 }
                 uint64_t id;
                 if (!m) {
-                    itest_fail(name, "fetch from partition %d offset %" PRId64 ": no message within 10 s", p, off);
+                    itest_fail(name,
+                               "fetch from partition %d offset %" PRId64 ": no message within 10 s",
+                               p, off);
                     ok = 0;
                 } else if (m->err) {
                     itest_fail(name, "fetch from partition %d offset %" PRId64 ": %s", p, off,
                                rd_kafka_message_errstr(m));
                     ok = 0;
                 } else if (m->offset != off) {
-                    itest_fail(name, "fetch from partition %d offset %" PRId64 " returned offset %" PRId64 " first",
+                    itest_fail(name,
+                               "fetch from partition %d offset %" PRId64 " returned offset %" PRId64
+                               " first",
                                p, off, m->offset);
                     ok = 0;
                 } else if (check_msg(m, partitions, &id)) {
                     ok = 0;
                 } else if (ids[p][off - low[p]] != id + 1) {
-                    itest_fail(name, "fetch from partition %d offset %" PRId64 " returned id %" PRIu64
-                               ", full read had id %" PRId64, p, off, id, (int64_t)ids[p][off - low[p]] - 1);
+                    itest_fail(name,
+                               "fetch from partition %d offset %" PRId64 " returned id %" PRIu64
+                               ", full read had id %" PRId64,
+                               p, off, id, (int64_t)ids[p][off - low[p]] - 1);
                     ok = 0;
                 } else {
                     rs_ok++;
@@ -297,7 +325,9 @@ int main(int argc, char **argv) {
     }
     if (!ok)
         return 1;
-    fprintf(stderr, "%s: %" PRId64 " stored messages, %zu acknowledged (%ld in the torn batch), %ld random reads\n",
+    fprintf(stderr,
+            "%s: %" PRId64
+            " stored messages, %zu acknowledged (%ld in the torn batch), %ld random reads\n",
             name, total, nacks, torn_skipped, rs_ok);
     itest_pass(name);
     return 0;

@@ -28,10 +28,10 @@
 #define P 2
 
 struct keystate {
-    int64_t off;  /* offset of the latest write (value or tombstone) */
-    int deleted;  /* the latest write is a tombstone */
-    int version;  /* version of the latest value */
-    int seen;     /* per scan */
+    int64_t off; /* offset of the latest write (value or tombstone) */
+    int deleted; /* the latest write is a tombstone */
+    int version; /* version of the latest value */
+    int seen;    /* per scan */
     int64_t seen_off;
     int wrong;
 };
@@ -40,7 +40,8 @@ static struct keystate *ks;
 static long nkeys;
 static long dr_errors, dr_ok;
 
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
     (void)rk;
     (void)opaque;
     if (m->err) {
@@ -56,7 +57,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 
 /* Writes version `version` of key k (or a tombstone). track=0: the write
  * belongs to a transaction that will be aborted, so it is not expected. */
-static void put_t(rd_kafka_t *rk, const char *topic, long k, int version, int tombstone, int track) {
+static void put_t(rd_kafka_t *rk, const char *topic, long k, int version, int tombstone, int track)
+{
     char key[32], val[128];
     int kl = snprintf(key, sizeof(key), "k%ld", k);
     int vl = 0;
@@ -71,9 +73,11 @@ static void put_t(rd_kafka_t *rk, const char *topic, long k, int version, int to
     }
     for (;;) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION((int)(k % P)), RD_KAFKA_V_KEY(key, (size_t)kl),
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION((int)(k % P)),
+            RD_KAFKA_V_KEY(key, (size_t)kl),
             RD_KAFKA_V_VALUE(tombstone ? NULL : val, tombstone ? 0 : (size_t)vl),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE((void *)(intptr_t)(track ? k : -1)), RD_KAFKA_V_END);
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE((void *)(intptr_t)(track ? k : -1)), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(rk, 10);
             continue;
@@ -85,13 +89,15 @@ static void put_t(rd_kafka_t *rk, const char *topic, long k, int version, int to
     rd_kafka_poll(rk, 0);
 }
 
-static void put(rd_kafka_t *rk, const char *topic, long k, int version, int tombstone) {
+static void put(rd_kafka_t *rk, const char *topic, long k, int version, int tombstone)
+{
     put_t(rk, topic, k, version, tombstone, 1);
 }
 
 /* One scan from the start; returns 0 when the log is exactly compacted, else
  * -1 with a description of what is still there (or wrong) in `why`. */
-static int scan(const char *bs, const char *topic, char *why, size_t size, long *records_out) {
+static int scan(const char *bs, const char *topic, char *why, size_t size, long *records_out)
+{
     for (long k = 0; k < nkeys; k++) {
         ks[k].seen = 0;
         ks[k].wrong = 0;
@@ -129,7 +135,8 @@ static int scan(const char *bs, const char *topic, char *why, size_t size, long 
         long k = key[0] == 'k' ? atol(key + 1) : -1;
         if (k < 0 || k >= nkeys) {
             if (!first[0])
-                snprintf(first, sizeof(first), "unknown key '%s' at [%d]@%" PRId64, key, m->partition, m->offset);
+                snprintf(first, sizeof(first), "unknown key '%s' at [%d]@%" PRId64, key,
+                         m->partition, m->offset);
             extra++;
         } else {
             struct keystate *s = &ks[k];
@@ -145,7 +152,8 @@ static int scan(const char *bs, const char *topic, char *why, size_t size, long 
                     stale++;
                 else if (m->offset != s->off) {
                     if (!badoff++)
-                        snprintf(first, sizeof(first), "key %s: latest value at offset %" PRId64 ", written at %" PRId64,
+                        snprintf(first, sizeof(first),
+                                 "key %s: latest value at offset %" PRId64 ", written at %" PRId64,
                                  key, m->offset, s->off);
                 }
             }
@@ -158,21 +166,25 @@ static int scan(const char *bs, const char *topic, char *why, size_t size, long 
     for (long k = 0; k < nkeys; k++) {
         if (!ks[k].deleted && !ks[k].seen) {
             if (!missing++ && !first[0])
-                snprintf(first, sizeof(first), "live key k%ld (latest at offset %" PRId64 ") is missing", k, ks[k].off);
+                snprintf(first, sizeof(first),
+                         "live key k%ld (latest at offset %" PRId64 ") is missing", k, ks[k].off);
         }
         if (ks[k].seen > 1)
             multi++;
     }
     *records_out = records;
     snprintf(why, size,
-             "%ld records (%ld filler); %ld stale values, %ld tombstones, %ld keys with several records, %ld live keys "
+             "%ld records (%ld filler); %ld stale values, %ld tombstones, %ld keys with several "
+             "records, %ld live keys "
              "missing, %ld at a wrong offset, %ld unknown%s%s%s",
-             records, filler, stale, tomb, multi, missing, badoff, extra, first[0] ? "; first: " : "", first,
+             records, filler, stale, tomb, multi, missing, badoff, extra,
+             first[0] ? "; first: " : "", first,
              neof < P ? "; (end of partition not reached in 20 s)" : "");
     return neof == P && !stale && !tomb && !multi && !missing && !badoff && !extra ? 0 : -1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 3)
         itest_die("usage: eos_compact BOOTSTRAP TOPIC [--keys K] [--versions V] [--deadline-s S]");
     const char *bs = argv[1], *topic = argv[2];
@@ -197,13 +209,24 @@ int main(int argc, char **argv) {
     rd_kafka_conf_t *conf = itest_conf(bs);
     itest_set(conf, "acks", "all");
     itest_set(conf, "linger.ms", "5");
-    itest_set(conf, "enable.idempotence", "true"); /* no duplicates from retries: offsets stay exact */
+    itest_set(conf, "enable.idempotence",
+              "true"); /* no duplicates from retries: offsets stay exact */
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
     rd_kafka_t *rk = itest_new(RD_KAFKA_PRODUCER, conf);
     char err[512];
-    const char *cfg[] = {"cleanup.policy", "compact", "segment.bytes", "65536", "segment.ms", "1000",
-                         "min.cleanable.dirty.ratio", "0.01", "delete.retention.ms", "100",
-                         "min.compaction.lag.ms", "0", NULL};
+    const char *cfg[] = {"cleanup.policy",
+                         "compact",
+                         "segment.bytes",
+                         "65536",
+                         "segment.ms",
+                         "1000",
+                         "min.cleanable.dirty.ratio",
+                         "0.01",
+                         "delete.retention.ms",
+                         "100",
+                         "min.compaction.lag.ms",
+                         "0",
+                         NULL};
     rd_kafka_resp_err_t e = itest_create_topic(rk, topic, P, cfg, err, sizeof(err));
     if (e) {
         itest_fail("eos.compact.create", "%s", err);
@@ -229,7 +252,8 @@ int main(int argc, char **argv) {
         writes++;
     }
     if (itest_flush(rk, 30000) || dr_errors || dr_ok != writes) {
-        itest_fail("eos.compact.produced", "%ld of %ld writes acknowledged, %ld errors", dr_ok, writes, dr_errors);
+        itest_fail("eos.compact.produced", "%ld of %ld writes acknowledged, %ld errors", dr_ok,
+                   writes, dr_errors);
         return 1;
     }
     itest_pass("eos.compact.produced");
@@ -277,10 +301,12 @@ int main(int argc, char **argv) {
     while (itest_mono_ms() < end) {
         /* a filler write every 300 ms: rolls segments, gives the cleaner new dirty data */
         if (itest_mono_ms() - last_fill >= 300) {
-            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY("__filler", 8),
-                              RD_KAFKA_V_VALUE("f", 1), RD_KAFKA_V_OPAQUE((void *)(intptr_t)-1), RD_KAFKA_V_END);
-            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(1), RD_KAFKA_V_KEY("__filler", 8),
-                              RD_KAFKA_V_VALUE("f", 1), RD_KAFKA_V_OPAQUE((void *)(intptr_t)-1), RD_KAFKA_V_END);
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                              RD_KAFKA_V_KEY("__filler", 8), RD_KAFKA_V_VALUE("f", 1),
+                              RD_KAFKA_V_OPAQUE((void *)(intptr_t)-1), RD_KAFKA_V_END);
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(1),
+                              RD_KAFKA_V_KEY("__filler", 8), RD_KAFKA_V_VALUE("f", 1),
+                              RD_KAFKA_V_OPAQUE((void *)(intptr_t)-1), RD_KAFKA_V_END);
             itest_flush(rk, 5000);
             last_fill = itest_mono_ms();
         }
@@ -295,12 +321,12 @@ int main(int argc, char **argv) {
         }
     }
     if (ok) {
-        fprintf(stderr, "# compacted after %.1f s (%d scans): %ld writes -> %s\n", (itest_mono_ms() - t0) / 1000.0,
-                scans, writes, why);
+        fprintf(stderr, "# compacted after %.1f s (%d scans): %ld writes -> %s\n",
+                (itest_mono_ms() - t0) / 1000.0, scans, writes, why);
         itest_pass("eos.compact.latest_per_key");
     } else {
-        itest_fail("eos.compact.latest_per_key", "after %d s (%ld writes of %ld keys): %s", deadline_s, writes, nkeys,
-                   why);
+        itest_fail("eos.compact.latest_per_key", "after %d s (%ld writes of %ld keys): %s",
+                   deadline_s, writes, nkeys, why);
     }
     rd_kafka_destroy(rk);
     return itest_failures ? 1 : 0;

@@ -21,20 +21,23 @@ struct st {
     char first_err[256];
 };
 
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
     (void)rk;
     struct st *st = opaque;
     size_t id = (size_t)(uintptr_t)m->_private;
     if (m->err) {
         if (!st->errors++)
-            snprintf(st->first_err, sizeof(st->first_err), "message %zu: %s", id, rd_kafka_err2str(m->err));
+            snprintf(st->first_err, sizeof(st->first_err), "message %zu: %s", id,
+                     rd_kafka_err2str(m->err));
         return;
     }
     st->offset[id] = m->offset;
     st->delivered++;
 }
 
-static void err_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+static void err_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
     struct st *st = opaque;
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char buf[200];
@@ -45,7 +48,8 @@ static void err_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     fprintf(stderr, "# producer error: %s: %s\n", rd_kafka_err2name(err), reason);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 3)
         itest_die("usage: eos_idem BOOTSTRAP TOPIC [--count N] [--partitions P] [--name NAME]");
     const char *bootstrap = argv[1], *topic = argv[2], *name = "idem", *inflight = "5";
@@ -99,10 +103,10 @@ int main(int argc, char **argv) {
         int n = snprintf(val, sizeof(val), "idem-%d-%ld-", p, seq[p]++);
         itest_value((uint64_t)i, val + n, 100 - (size_t)n);
         for (;;) {
-            rd_kafka_resp_err_t e =
-                rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p), RD_KAFKA_V_VALUE(val, 100),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)i),
-                                  RD_KAFKA_V_END);
+            rd_kafka_resp_err_t e = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p), RD_KAFKA_V_VALUE(val, 100),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)i),
+                RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk, 10);
                 continue;
@@ -163,22 +167,26 @@ int main(int argc, char **argv) {
         got++;
         int p;
         long s;
-        if (m->len < 8 || sscanf((const char *)m->payload, "idem-%d-%ld-", &p, &s) != 2 || p != m->partition) {
+        if (m->len < 8 || sscanf((const char *)m->payload, "idem-%d-%ld-", &p, &s) != 2 ||
+            p != m->partition) {
             if (!bad++)
-                snprintf(first, sizeof(first), "unparsable message at [%d]@%" PRId64, m->partition, m->offset);
+                snprintf(first, sizeof(first), "unparsable message at [%d]@%" PRId64, m->partition,
+                         m->offset);
         } else if (s < next[p]) {
             if (!dups++)
-                snprintf(first, sizeof(first), "duplicate: seq %ld at [%d]@%" PRId64 " after seq %ld", s, p,
-                         m->offset, next[p] - 1);
+                snprintf(first, sizeof(first),
+                         "duplicate: seq %ld at [%d]@%" PRId64 " after seq %ld", s, p, m->offset,
+                         next[p] - 1);
         } else if (s > next[p]) {
             if (!gaps++)
-                snprintf(first, sizeof(first), "gap: seq %ld at [%d]@%" PRId64 ", expected %ld", s, p, m->offset,
-                         next[p]);
+                snprintf(first, sizeof(first), "gap: seq %ld at [%d]@%" PRId64 ", expected %ld", s,
+                         p, m->offset, next[p]);
             next[p] = s + 1;
         } else {
             if (poff[p][s] != m->offset && !offmis++)
-                snprintf(first, sizeof(first), "seq %ld of [%d] at offset %" PRId64 ", delivery report said %" PRId64,
-                         s, p, m->offset, poff[p][s]);
+                snprintf(first, sizeof(first),
+                         "seq %ld of [%d] at offset %" PRId64 ", delivery report said %" PRId64, s,
+                         p, m->offset, poff[p][s]);
             next[p] = s + 1;
         }
         rd_kafka_message_destroy(m);
@@ -190,8 +198,11 @@ int main(int argc, char **argv) {
     if (!dups && !gaps && !bad && !offmis && total == count && got == count)
         itest_pass(n2);
     else
-        itest_fail(n2, "read %ld messages (highest seqs cover %ld of %ld): %ld duplicates, %ld gaps, %ld unparsable, "
-                       "%ld offset mismatches; first: %s",
-                   got, total, count, dups, gaps, bad, offmis, first[0] ? first : "(missing messages at the end)");
+        itest_fail(n2,
+                   "read %ld messages (highest seqs cover %ld of %ld): %ld duplicates, %ld gaps, "
+                   "%ld unparsable, "
+                   "%ld offset mismatches; first: %s",
+                   got, total, count, dups, gaps, bad, offmis,
+                   first[0] ? first : "(missing messages at the end)");
     return itest_failures ? 1 : 0;
 }

@@ -35,7 +35,8 @@
 
 /* ---- producing ---- */
 
-static rd_kafka_t *txn_producer(const char *bootstrap, const char *txid) {
+static rd_kafka_t *txn_producer(const char *bootstrap, const char *txid)
+{
     rd_kafka_conf_t *conf = itest_conf(bootstrap);
     itest_set(conf, "transactional.id", txid);
     itest_set(conf, "transaction.timeout.ms", "20000");
@@ -44,23 +45,27 @@ static rd_kafka_t *txn_producer(const char *bootstrap, const char *txid) {
 }
 
 /* Runs a transactional API call; on error records a FAIL named `name` and returns -1. */
-static int tx_ok(const char *name, const char *what, rd_kafka_error_t *e) {
+static int tx_ok(const char *name, const char *what, rd_kafka_error_t *e)
+{
     if (!e)
         return 0;
     itest_fail(name, "%s: %s (%s%s%s)", what, rd_kafka_error_string(e), rd_kafka_error_name(e),
-               rd_kafka_error_is_fatal(e) ? ", fatal" : "", rd_kafka_error_txn_requires_abort(e) ? ", abortable" : "");
+               rd_kafka_error_is_fatal(e) ? ", fatal" : "",
+               rd_kafka_error_txn_requires_abort(e) ? ", abortable" : "");
     rd_kafka_error_destroy(e);
     return -1;
 }
 
-static void produce_tag(rd_kafka_t *rk, const char *topic, int parts, const char *tag, int n) {
+static void produce_tag(rd_kafka_t *rk, const char *topic, int parts, const char *tag, int n)
+{
     char v[64];
     for (int i = 0; i < n; i++) {
         int len = snprintf(v, sizeof(v), "%s:%d", tag, i);
         for (;;) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % parts), RD_KAFKA_V_VALUE(v, (size_t)len),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            rd_kafka_resp_err_t e =
+                rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(i % parts),
+                                  RD_KAFKA_V_VALUE(v, (size_t)len),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk, 10);
                 continue;
@@ -86,7 +91,8 @@ struct scan {
     long total, bad;
 };
 
-static struct tagcount *tag_get(struct scan *s, const char *tag) {
+static struct tagcount *tag_get(struct scan *s, const char *tag)
+{
     for (int i = 0; i < s->n; i++)
         if (!strcmp(s->t[i].tag, tag))
             return &s->t[i];
@@ -100,14 +106,16 @@ static struct tagcount *tag_get(struct scan *s, const char *tag) {
     return t;
 }
 
-static int tag_count(struct scan *s, const char *tag) {
+static int tag_count(struct scan *s, const char *tag)
+{
     for (int i = 0; i < s->n; i++)
         if (!strcmp(s->t[i].tag, tag))
             return s->t[i].count;
     return 0;
 }
 
-static int tag_dups(struct scan *s) {
+static int tag_dups(struct scan *s)
+{
     int d = 0;
     for (int i = 0; i < s->n; i++)
         d += s->t[i].dups;
@@ -117,7 +125,9 @@ static int tag_dups(struct scan *s) {
 /* Reads partitions [0, parts) of `topic` from the start to the end (the LSO
  * for read_committed) with the given isolation level; -1 if that end is not
  * reached within 30 s. */
-static int scan_topic(const char *bootstrap, const char *topic, int parts, const char *isolation, struct scan *s) {
+static int scan_topic(const char *bootstrap, const char *topic, int parts, const char *isolation,
+                      struct scan *s)
+{
     memset(s, 0, sizeof(*s));
     const char *settings[] = {"isolation.level", isolation, NULL};
     struct itest_consumer c;
@@ -150,7 +160,8 @@ static int scan_topic(const char *bootstrap, const char *topic, int parts, const
         memcpy(buf, m->payload, len);
         buf[len] = 0;
         char *colon = strrchr(buf, ':');
-        if (!colon || colon - buf >= (int)sizeof(tag) || (idx = atoi(colon + 1)) < 0 || idx >= 1024) {
+        if (!colon || colon - buf >= (int)sizeof(tag) || (idx = atoi(colon + 1)) < 0 ||
+            idx >= 1024) {
             s->bad++;
         } else {
             *colon = 0;
@@ -170,19 +181,23 @@ static int scan_topic(const char *bootstrap, const char *topic, int parts, const
     return rc;
 }
 
-static void scan_free(struct scan *s) {
+static void scan_free(struct scan *s)
+{
     free(s->t);
     memset(s, 0, sizeof(*s));
 }
 
-static void describe(struct scan *s, char *buf, size_t size) {
-    size_t o = (size_t)snprintf(buf, size, "%ld messages, %d duplicates, %ld unparsable; per tag:", s->total,
+static void describe(struct scan *s, char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size,
+                                "%ld messages, %d duplicates, %ld unparsable; per tag:", s->total,
                                 tag_dups(s), s->bad);
     for (int i = 0; i < s->n && o < size - 40; i++)
         o += (size_t)snprintf(buf + o, size - o, " %s=%d", s->t[i].tag, s->t[i].count);
 }
 
-static void create_topic(const char *bootstrap, const char *topic, int parts) {
+static void create_topic(const char *bootstrap, const char *topic, int parts)
+{
     char err[512];
     rd_kafka_t *rk = itest_new(RD_KAFKA_PRODUCER, itest_conf(bootstrap));
     rd_kafka_resp_err_t e = itest_create_topic(rk, topic, parts, NULL, err, sizeof(err));
@@ -195,13 +210,14 @@ static void create_topic(const char *bootstrap, const char *topic, int parts) {
 
 /* ---- basic ---- */
 
-static int expect_tags(const char *name, struct scan *s, const char **tags, const int *want) {
+static int expect_tags(const char *name, struct scan *s, const char **tags, const int *want)
+{
     char d[1024];
     for (int i = 0; tags[i]; i++) {
         if (tag_count(s, tags[i]) != want[i]) {
             describe(s, d, sizeof(d));
-            itest_fail(name, "transaction %s: %d messages, expected %d (%s)", tags[i], tag_count(s, tags[i]),
-                       want[i], d);
+            itest_fail(name, "transaction %s: %d messages, expected %d (%s)", tags[i],
+                       tag_count(s, tags[i]), want[i], d);
             return -1;
         }
     }
@@ -214,7 +230,8 @@ static int expect_tags(const char *name, struct scan *s, const char **tags, cons
     return 0;
 }
 
-static int run_basic(const char *bs, const char *topic) {
+static int run_basic(const char *bs, const char *topic)
+{
     const int N = 100, P = 2;
     create_topic(bs, topic, P);
     rd_kafka_t *rk = txn_producer(bs, "eos-basic");
@@ -231,7 +248,8 @@ static int run_basic(const char *bs, const char *topic) {
             rd_kafka_flush(rk, 10000);
             if (tx_ok("eos.txn.abort", "abort_transaction", rd_kafka_abort_transaction(rk, 30000)))
                 return 1;
-        } else if (tx_ok("eos.txn.commit", "commit_transaction", rd_kafka_commit_transaction(rk, 30000)))
+        } else if (tx_ok("eos.txn.commit", "commit_transaction",
+                         rd_kafka_commit_transaction(rk, 30000)))
             return 1;
     }
     itest_pass("eos.txn.commit_abort_calls");
@@ -246,18 +264,21 @@ static int run_basic(const char *bs, const char *topic) {
     const char *t4[] = {"A", "B", "C", "D", NULL};
     int rc_c = scan_topic(bs, topic, P, "read_committed", &s);
     if (rc_c)
-        itest_fail("eos.txn.read_committed", "no end of partition within 30 s (LSO not advancing?) after %ld messages",
+        itest_fail("eos.txn.read_committed",
+                   "no end of partition within 30 s (LSO not advancing?) after %ld messages",
                    s.total);
     else
         expect_tags("eos.txn.read_committed", &s, t4, (int[]){N, 0, N, 0});
     scan_free(&s);
     if (scan_topic(bs, topic, P, "read_uncommitted", &s))
-        itest_fail("eos.txn.read_uncommitted", "no end of partition within 30 s after %ld messages", s.total);
+        itest_fail("eos.txn.read_uncommitted", "no end of partition within 30 s after %ld messages",
+                   s.total);
     else
         expect_tags("eos.txn.read_uncommitted", &s, t4, (int[]){N, N, N, N});
     scan_free(&s);
 
-    if (tx_ok("eos.txn.commit_open", "commit_transaction D", rd_kafka_commit_transaction(rk, 30000)))
+    if (tx_ok("eos.txn.commit_open", "commit_transaction D",
+              rd_kafka_commit_transaction(rk, 30000)))
         return 1;
     if (scan_topic(bs, topic, P, "read_committed", &s))
         itest_fail("eos.txn.read_committed_after_commit", "no end of partition within 30 s");
@@ -270,7 +291,8 @@ static int run_basic(const char *bs, const char *topic) {
 
 /* ---- fence ---- */
 
-static int run_fence(const char *bs, const char *topic) {
+static int run_fence(const char *bs, const char *topic)
+{
     const int P = 2;
     create_topic(bs, topic, P);
     rd_kafka_t *p1 = txn_producer(bs, "eos-fence"), *p2 = NULL;
@@ -282,7 +304,8 @@ static int run_fence(const char *bs, const char *topic) {
     rd_kafka_flush(p1, 10000);
 
     p2 = txn_producer(bs, "eos-fence");
-    if (tx_ok("eos.fence.init2", "init_transactions p2 (should fence p1)", rd_kafka_init_transactions(p2, 30000)))
+    if (tx_ok("eos.fence.init2", "init_transactions p2 (should fence p1)",
+              rd_kafka_init_transactions(p2, 30000)))
         return 1;
     itest_pass("eos.fence.init2");
 
@@ -295,13 +318,15 @@ static int run_fence(const char *bs, const char *topic) {
         rd_kafka_resp_err_t code = rd_kafka_error_code(e);
         char fatal[256] = "";
         rd_kafka_resp_err_t fcode = rd_kafka_fatal_error(p1, fatal, sizeof(fatal));
-        if (rd_kafka_error_is_fatal(e) && (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-                                           code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
-                                           fcode == RD_KAFKA_RESP_ERR__FENCED || fcode == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-                                           fcode == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH))
+        if (rd_kafka_error_is_fatal(e) &&
+            (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+             code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
+             fcode == RD_KAFKA_RESP_ERR__FENCED || fcode == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+             fcode == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH))
             itest_pass("eos.fence.zombie_fenced");
         else
-            itest_fail("eos.fence.zombie_fenced", "commit failed with %s (%s), fatal=%d (%s): expected a fatal fencing error",
+            itest_fail("eos.fence.zombie_fenced",
+                       "commit failed with %s (%s), fatal=%d (%s): expected a fatal fencing error",
                        rd_kafka_error_name(e), rd_kafka_error_string(e), rd_kafka_error_is_fatal(e),
                        rd_kafka_err2name(fcode));
         rd_kafka_error_destroy(e);
@@ -315,8 +340,8 @@ static int run_fence(const char *bs, const char *topic) {
     if (scan_topic(bs, topic, P, "read_committed", &s))
         itest_fail("eos.fence.read_committed", "no end of partition within 30 s");
     else
-        expect_tags("eos.fence.read_committed", &s, (const char *[]){"zombie", "zombie2", "p2", NULL},
-                    (int[]){0, 0, TXN_MSGS});
+        expect_tags("eos.fence.read_committed", &s,
+                    (const char *[]){"zombie", "zombie2", "p2", NULL}, (int[]){0, 0, TXN_MSGS});
     scan_free(&s);
     rd_kafka_destroy(p1);
     rd_kafka_destroy(p2);
@@ -325,7 +350,8 @@ static int run_fence(const char *bs, const char *topic) {
 
 /* ---- consume-transform-produce ---- */
 
-static int committed_offsets(rd_kafka_t *c, rd_kafka_topic_partition_list_t *parts, int64_t *out) {
+static int committed_offsets(rd_kafka_t *c, rd_kafka_topic_partition_list_t *parts, int64_t *out)
+{
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_resp_err_t e = rd_kafka_committed(c, l, 10000);
     for (int i = 0; i < l->cnt; i++)
@@ -334,7 +360,8 @@ static int committed_offsets(rd_kafka_t *c, rd_kafka_topic_partition_list_t *par
     return e ? -1 : 0;
 }
 
-static int run_ctp(const char *bs, const char *in, const char *out, const char *group) {
+static int run_ctp(const char *bs, const char *in, const char *out, const char *group)
+{
     const int P = 2, N = 1000;
     create_topic(bs, in, P);
     create_topic(bs, out, P);
@@ -346,7 +373,8 @@ static int run_ctp(const char *bs, const char *in, const char *out, const char *
         for (int i = 0; i < N / P; i++) {
             char v[32];
             int len = snprintf(v, sizeof(v), "%s:%d", tag, i);
-            rd_kafka_producev(plain, RD_KAFKA_V_TOPIC(in), RD_KAFKA_V_PARTITION(p), RD_KAFKA_V_VALUE(v, (size_t)len),
+            rd_kafka_producev(plain, RD_KAFKA_V_TOPIC(in), RD_KAFKA_V_PARTITION(p),
+                              RD_KAFKA_V_VALUE(v, (size_t)len),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         }
     }
@@ -412,11 +440,13 @@ static int run_ctp(const char *bs, const char *in, const char *out, const char *
             return 1;
         for (int i = 0; i < nb; i++) {
             char v[64];
-            int len = snprintf(v, sizeof(v), "out-%.*s", (int)batch[i]->len, (const char *)batch[i]->payload);
+            int len = snprintf(v, sizeof(v), "out-%.*s", (int)batch[i]->len,
+                               (const char *)batch[i]->payload);
             /* the tag is "out-in<p>", idx the input index */
-            rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(out), RD_KAFKA_V_PARTITION(batch[i]->partition),
-                              RD_KAFKA_V_VALUE(v, (size_t)len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_END);
+            rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(out),
+                              RD_KAFKA_V_PARTITION(batch[i]->partition),
+                              RD_KAFKA_V_VALUE(v, (size_t)len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
             rd_kafka_message_destroy(batch[i]);
         }
         rd_kafka_topic_partition_list_t *positions = rd_kafka_topic_partition_list_copy(all);
@@ -430,7 +460,8 @@ static int run_ctp(const char *bs, const char *in, const char *out, const char *
         rd_kafka_consumer_group_metadata_destroy(gm);
         if (abort_this) {
             rd_kafka_flush(prod, 10000);
-            if (tx_ok("eos.ctp.abort", "abort_transaction", rd_kafka_abort_transaction(prod, 30000)))
+            if (tx_ok("eos.ctp.abort", "abort_transaction",
+                      rd_kafka_abort_transaction(prod, 30000)))
                 return 1;
             aborts++;
             /* replay from the committed offsets */
@@ -442,7 +473,8 @@ static int run_ctp(const char *bs, const char *in, const char *out, const char *
                 itest_die("seek after abort: %s", rd_kafka_error_string(se));
             rd_kafka_topic_partition_list_destroy(rw);
         } else {
-            if (tx_ok("eos.ctp.commit", "commit_transaction", rd_kafka_commit_transaction(prod, 30000)))
+            if (tx_ok("eos.ctp.commit", "commit_transaction",
+                      rd_kafka_commit_transaction(prod, 30000)))
                 return 1;
             consumed += nb;
         }
@@ -452,14 +484,16 @@ static int run_ctp(const char *bs, const char *in, const char *out, const char *
             int64_t want = abort_this ? before[p] : (pos[p] >= 0 ? pos[p] : before[p]);
             if (after[p] != want && !atomic_bad++)
                 snprintf(first, sizeof(first),
-                         "transaction %ld (%s): committed offset of %s [%d] is %" PRId64 ", expected %" PRId64
-                         " (before %" PRId64 ", position %" PRId64 ")",
-                         txns, abort_this ? "aborted" : "committed", in, p, after[p], want, before[p], pos[p]);
+                         "transaction %ld (%s): committed offset of %s [%d] is %" PRId64
+                         ", expected %" PRId64 " (before %" PRId64 ", position %" PRId64 ")",
+                         txns, abort_this ? "aborted" : "committed", in, p, after[p], want,
+                         before[p], pos[p]);
         }
         rd_kafka_topic_partition_list_destroy(positions);
     }
     if (!done)
-        itest_fail("eos.ctp.finished", "did not finish within 90 s: %ld input messages committed in %ld transactions",
+        itest_fail("eos.ctp.finished",
+                   "did not finish within 90 s: %ld input messages committed in %ld transactions",
                    consumed, txns);
     else
         itest_pass("eos.ctp.finished");
@@ -467,7 +501,8 @@ static int run_ctp(const char *bs, const char *in, const char *out, const char *
         itest_fail("eos.ctp.offsets_atomic", "%ld mismatches; first: %s", atomic_bad, first);
     else if (done)
         itest_pass("eos.ctp.offsets_atomic");
-    fprintf(stderr, "# ctp: %ld transactions, %ld aborted, %ld messages committed\n", txns, aborts, consumed);
+    fprintf(stderr, "# ctp: %ld transactions, %ld aborted, %ld messages committed\n", txns, aborts,
+            consumed);
     rd_kafka_consumer_close(cons);
     rd_kafka_destroy(cons);
     rd_kafka_destroy(prod);
@@ -488,7 +523,8 @@ static int run_ctp(const char *bs, const char *in, const char *out, const char *
         if (ok)
             itest_pass("eos.ctp.output_exactly_once");
         else
-            itest_fail("eos.ctp.output_exactly_once", "expected %d outputs, one per input: %s", N, d);
+            itest_fail("eos.ctp.output_exactly_once", "expected %d outputs, one per input: %s", N,
+                       d);
     }
     scan_free(&s);
     return itest_failures ? 1 : 0;
@@ -496,7 +532,8 @@ static int run_ctp(const char *bs, const char *in, const char *out, const char *
 
 /* ---- kill -9 of the broker mid-transaction ---- */
 
-static int run_crash_produce(const char *bs, const char *topic, const char *txid, int loop) {
+static int run_crash_produce(const char *bs, const char *topic, const char *txid, int loop)
+{
     const int P = 2;
     create_topic(bs, topic, P);
     rd_kafka_t *rk = txn_producer(bs, txid);
@@ -527,11 +564,13 @@ static int run_crash_produce(const char *bs, const char *topic, const char *txid
     }
 }
 
-static int run_crash_verify(const char *bs, const char *topic, const char *txid, int last) {
+static int run_crash_verify(const char *bs, const char *topic, const char *txid, int last)
+{
     const int P = 2;
     rd_kafka_t *rk = txn_producer(bs, txid);
     int64_t t0 = itest_mono_ms();
-    if (tx_ok("eos.crash.reinit", "init_transactions after restart", rd_kafka_init_transactions(rk, 60000)))
+    if (tx_ok("eos.crash.reinit", "init_transactions after restart",
+              rd_kafka_init_transactions(rk, 60000)))
         return 1;
     fprintf(stderr, "# re-init took %" PRId64 " ms\n", itest_mono_ms() - t0);
     itest_pass("eos.crash.reinit");
@@ -545,8 +584,8 @@ static int run_crash_verify(const char *bs, const char *topic, const char *txid,
 
     struct scan s;
     if (scan_topic(bs, topic, P, "read_committed", &s)) {
-        itest_fail("eos.crash.all_or_nothing", "no end of partition within 30 s (LSO stuck?) after %ld messages",
-                   s.total);
+        itest_fail("eos.crash.all_or_nothing",
+                   "no end of partition within 30 s (LSO stuck?) after %ld messages", s.total);
         scan_free(&s);
         return 1;
     }
@@ -560,7 +599,8 @@ static int run_crash_verify(const char *bs, const char *topic, const char *txid,
             continue;
         if (t->count != TXN_MSGS && !(k > last && t->count == 0)) {
             bad = 1;
-            snprintf(why, sizeof(why), "transaction %s has %d of %d messages", t->tag, t->count, TXN_MSGS);
+            snprintf(why, sizeof(why), "transaction %s has %d of %d messages", t->tag, t->count,
+                     TXN_MSGS);
         }
     }
     for (int k = 0; k <= last; k++) {
@@ -568,13 +608,14 @@ static int run_crash_verify(const char *bs, const char *topic, const char *txid,
         snprintf(tag, sizeof(tag), "t%d", k);
         if (tag_count(&s, tag) != TXN_MSGS) {
             bad = 1;
-            snprintf(why, sizeof(why), "committed transaction %s has %d of %d messages", tag, tag_count(&s, tag),
-                     TXN_MSGS);
+            snprintf(why, sizeof(why), "committed transaction %s has %d of %d messages", tag,
+                     tag_count(&s, tag), TXN_MSGS);
         }
     }
     if (tag_count(&s, "final") != TXN_MSGS) {
         bad = 1;
-        snprintf(why, sizeof(why), "final transaction has %d of %d messages", tag_count(&s, "final"), TXN_MSGS);
+        snprintf(why, sizeof(why), "final transaction has %d of %d messages",
+                 tag_count(&s, "final"), TXN_MSGS);
     }
     if (bad)
         itest_fail("eos.crash.all_or_nothing", "%s; %s", why, d);
@@ -585,9 +626,11 @@ static int run_crash_verify(const char *bs, const char *topic, const char *txid,
     return itest_failures ? 1 : 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 4)
-        itest_die("usage: eos_txn basic|fence|ctp|crash-open|crash-loop|crash-verify BOOTSTRAP ...");
+        itest_die(
+            "usage: eos_txn basic|fence|ctp|crash-open|crash-loop|crash-verify BOOTSTRAP ...");
     const char *mode = argv[1], *bs = argv[2];
     if (!strcmp(mode, "basic"))
         return run_basic(bs, argv[3]);

@@ -41,8 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONN 128
-#define BUF_SZ 65536
+#define MAX_CONN  128
+#define BUF_SZ    65536
 #define QUEUE_MAX (4 << 20)
 
 struct chunk {
@@ -74,7 +74,8 @@ static long drop_per_mille = 20, delay_per_mille = 300, delay_max_ms = 200, max_
 static long n_accepted, n_drops, n_delayed;
 static int64_t fault_until;
 
-static uint64_t rng(void) {
+static uint64_t rng(void)
+{
     /* splitmix64: small, deterministic for a given seed */
     uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -82,24 +83,28 @@ static uint64_t rng(void) {
     return z ^ (z >> 31);
 }
 
-static int64_t now_ms(void) {
+static int64_t now_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void on_signal(int sig) {
+static void on_signal(int sig)
+{
     (void)sig;
     stop = 1;
 }
 
-static void set_nonblock(int fd) {
+static void set_nonblock(int fd)
+{
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-static void dir_free(struct dir *d) {
+static void dir_free(struct dir *d)
+{
     struct chunk *c = d->head;
     while (c) {
         struct chunk *n = c->next;
@@ -111,7 +116,8 @@ static void dir_free(struct dir *d) {
 }
 
 /* Closes both sockets; `reset` sends RST instead of FIN (a dropped connection). */
-static void conn_close(struct conn *c, int reset) {
+static void conn_close(struct conn *c, int reset)
+{
     if (reset) {
         struct linger lg = {1, 0};
         setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -124,7 +130,8 @@ static void conn_close(struct conn *c, int reset) {
     memset(c, 0, sizeof(*c));
 }
 
-static int connect_target(int port) {
+static int connect_target(int port)
+{
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
@@ -140,7 +147,8 @@ static int connect_target(int port) {
 
 /* Reads what is available on d->from into a new chunk. Returns -1 on a
  * closed/broken connection, 1 if the connection was dropped by a fault, else 0. */
-static int dir_read(struct dir *d, int64_t now) {
+static int dir_read(struct dir *d, int64_t now)
+{
     struct chunk *c = malloc(sizeof(*c) + BUF_SZ);
     if (!c)
         return -1;
@@ -184,7 +192,8 @@ static int dir_read(struct dir *d, int64_t now) {
 }
 
 /* Writes released chunks. Returns -1 on a broken connection. */
-static int dir_write(struct dir *d, int64_t now) {
+static int dir_write(struct dir *d, int64_t now)
+{
     while (d->head && d->head->release_ms <= now) {
         struct chunk *c = d->head;
         ssize_t n = write(d->to, c->data + c->off, c->len - c->off);
@@ -206,14 +215,17 @@ static int dir_write(struct dir *d, int64_t now) {
     return 0;
 }
 
-static void usage(void) {
-    fprintf(stderr, "usage: faultproxy --listen PORT --target PORT [--seed N] [--drop-per-mille N]\n"
-                    "       [--delay-max-ms N] [--delay-per-mille N] [--max-drops N] [--fault-s N]\n"
-                    "       [--duration-s N]\n");
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: faultproxy --listen PORT --target PORT [--seed N] [--drop-per-mille N]\n"
+            "       [--delay-max-ms N] [--delay-per-mille N] [--max-drops N] [--fault-s N]\n"
+            "       [--duration-s N]\n");
     exit(2);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     long listen_port = 0, target_port = 0, fault_s = 30, duration_s = 120;
     uint64_t seed = (uint64_t)time(NULL);
     for (int i = 1; i < argc; i++) {
@@ -255,14 +267,17 @@ int main(int argc, char **argv) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)listen_port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 64) != 0) {
-        fprintf(stderr, "faultproxy: bind/listen 127.0.0.1:%ld: %s\n", listen_port, strerror(errno));
+        fprintf(stderr, "faultproxy: bind/listen 127.0.0.1:%ld: %s\n", listen_port,
+                strerror(errno));
         return 2;
     }
     set_nonblock(lfd);
     int64_t start = now_ms();
     fault_until = start + fault_s * 1000;
     int64_t end = start + duration_s * 1000;
-    fprintf(stderr, "faultproxy: 127.0.0.1:%ld -> 127.0.0.1:%ld seed=%" PRIu64 " drop=%ld/1000 delay=%ld/1000 up to %ld ms\n",
+    fprintf(stderr,
+            "faultproxy: 127.0.0.1:%ld -> 127.0.0.1:%ld seed=%" PRIu64
+            " drop=%ld/1000 delay=%ld/1000 up to %ld ms\n",
             listen_port, target_port, seed, drop_per_mille, delay_per_mille, delay_max_ms);
 
     struct pollfd pfd[1 + 2 * MAX_CONN];
@@ -364,7 +379,9 @@ int main(int argc, char **argv) {
         if (conns[i].used)
             conn_close(&conns[i], 0);
     close(lfd);
-    fprintf(stderr, "faultproxy: exiting after %" PRId64 " ms: %ld connections, %ld dropped, %ld chunks delayed\n",
+    fprintf(stderr,
+            "faultproxy: exiting after %" PRId64
+            " ms: %ld connections, %ld dropped, %ld chunks delayed\n",
             now_ms() - start, n_accepted, n_drops, n_delayed);
     return 0;
 }

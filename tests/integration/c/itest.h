@@ -26,12 +26,15 @@
 
 static int itest_failures __attribute__((unused));
 
-static inline void itest_pass(const char *name) {
+static inline void itest_pass(const char *name)
+{
     printf("PASS %s\n", name);
     fflush(stdout);
 }
 
-__attribute__((format(printf, 2, 3))) static inline void itest_fail(const char *name, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static inline void itest_fail(const char *name,
+                                                                    const char *fmt, ...)
+{
     va_list ap;
     printf("FAIL %s: ", name);
     va_start(ap, fmt);
@@ -42,7 +45,8 @@ __attribute__((format(printf, 2, 3))) static inline void itest_fail(const char *
     itest_failures++;
 }
 
-__attribute__((format(printf, 1, 2), noreturn)) static inline void itest_die(const char *fmt, ...) {
+__attribute__((format(printf, 1, 2), noreturn)) static inline void itest_die(const char *fmt, ...)
+{
     va_list ap;
     fprintf(stderr, "fatal: ");
     va_start(ap, fmt);
@@ -52,26 +56,30 @@ __attribute__((format(printf, 1, 2), noreturn)) static inline void itest_die(con
     exit(2);
 }
 
-static inline int64_t itest_now_ms(void) {
+static inline int64_t itest_now_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static inline int64_t itest_mono_ms(void) {
+static inline int64_t itest_mono_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static inline void itest_set(rd_kafka_conf_t *conf, const char *k, const char *v) {
+static inline void itest_set(rd_kafka_conf_t *conf, const char *k, const char *v)
+{
     char err[512];
     if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK)
         itest_die("config %s=%s: %s", k, v, err);
 }
 
 /* Base configuration: bootstrap plus short timeouts so nothing hangs. */
-static inline rd_kafka_conf_t *itest_conf(const char *bootstrap) {
+static inline rd_kafka_conf_t *itest_conf(const char *bootstrap)
+{
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     itest_set(conf, "bootstrap.servers", bootstrap);
     itest_set(conf, "socket.timeout.ms", "10000");
@@ -82,7 +90,8 @@ static inline rd_kafka_conf_t *itest_conf(const char *bootstrap) {
     return conf;
 }
 
-static inline rd_kafka_t *itest_new(rd_kafka_type_t type, rd_kafka_conf_t *conf) {
+static inline rd_kafka_t *itest_new(rd_kafka_type_t type, rd_kafka_conf_t *conf)
+{
     char err[512];
     rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof(err));
     if (!rk)
@@ -92,7 +101,8 @@ static inline rd_kafka_t *itest_new(rd_kafka_type_t type, rd_kafka_conf_t *conf)
 
 /* Deterministic value bytes for message `id`: a readable prefix then a
  * pattern, so any corruption or mix-up between messages is detected. */
-static inline size_t itest_value(uint64_t id, char *buf, size_t size) {
+static inline size_t itest_value(uint64_t id, char *buf, size_t size)
+{
     int n = snprintf(buf, size, "value-%" PRIu64 "-", id);
     size_t len = (size_t)n;
     uint64_t x = id * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -105,15 +115,18 @@ static inline size_t itest_value(uint64_t id, char *buf, size_t size) {
 }
 
 /* Waits until every queued message is delivered or `timeout_ms` passes. */
-static inline int itest_flush(rd_kafka_t *rk, int timeout_ms) {
+static inline int itest_flush(rd_kafka_t *rk, int timeout_ms)
+{
     rd_kafka_resp_err_t err = rd_kafka_flush(rk, timeout_ms);
     return err == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
 /* Creates a topic through the Admin API. Returns the error code
  * (TOPIC_ALREADY_EXISTS is reported to the caller, not treated as fatal). */
-static inline rd_kafka_resp_err_t itest_create_topic(rd_kafka_t *rk, const char *topic, int partitions,
-                                              const char **configs, char *errstr, size_t errsize) {
+static inline rd_kafka_resp_err_t itest_create_topic(rd_kafka_t *rk, const char *topic,
+                                                     int partitions, const char **configs,
+                                                     char *errstr, size_t errsize)
+{
     char err[512];
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof(err));
     if (!nt)
@@ -139,8 +152,9 @@ static inline rd_kafka_resp_err_t itest_create_topic(rd_kafka_t *rk, const char 
             rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
         ret = n == 1 ? rd_kafka_topic_result_error(r[0]) : RD_KAFKA_RESP_ERR__BAD_MSG;
         snprintf(errstr, errsize, "CreateTopics %s: %s (%s)", topic, rd_kafka_err2name(ret),
-                 n == 1 && rd_kafka_topic_result_error_string(r[0]) ? rd_kafka_topic_result_error_string(r[0])
-                                                                     : "");
+                 n == 1 && rd_kafka_topic_result_error_string(r[0])
+                     ? rd_kafka_topic_result_error_string(r[0])
+                     : "");
     }
     if (ev)
         rd_kafka_event_destroy(ev);
@@ -152,8 +166,9 @@ static inline rd_kafka_resp_err_t itest_create_topic(rd_kafka_t *rk, const char 
 
 /* Waits until metadata shows `topic` with `partitions` partitions, each with
  * a leader. Returns 0 on success, -1 on timeout (with a reason in errstr). */
-static inline int itest_wait_topic(rd_kafka_t *rk, const char *topic, int partitions, int timeout_ms, char *errstr,
-                            size_t errsize) {
+static inline int itest_wait_topic(rd_kafka_t *rk, const char *topic, int partitions,
+                                   int timeout_ms, char *errstr, size_t errsize)
+{
     int64_t deadline = itest_mono_ms() + timeout_ms;
     snprintf(errstr, errsize, "topic %s not in metadata", topic);
     while (itest_mono_ms() < deadline) {
@@ -168,7 +183,8 @@ static inline int itest_wait_topic(rd_kafka_t *rk, const char *topic, int partit
             if (md->topic_cnt == 1) {
                 const rd_kafka_metadata_topic_t *t = &md->topics[0];
                 if (t->err)
-                    snprintf(errstr, errsize, "Metadata for %s: %s", topic, rd_kafka_err2name(t->err));
+                    snprintf(errstr, errsize, "Metadata for %s: %s", topic,
+                             rd_kafka_err2name(t->err));
                 else if (t->partition_cnt != partitions)
                     snprintf(errstr, errsize, "Metadata for %s: %d partitions, expected %d", topic,
                              t->partition_cnt, partitions);
@@ -178,7 +194,8 @@ static inline int itest_wait_topic(rd_kafka_t *rk, const char *topic, int partit
                         if (t->partitions[i].leader < 0 || t->partitions[i].err)
                             ok = 0;
                     if (!ok)
-                        snprintf(errstr, errsize, "Metadata for %s: a partition has no leader", topic);
+                        snprintf(errstr, errsize, "Metadata for %s: a partition has no leader",
+                                 topic);
                 }
             }
             rd_kafka_metadata_destroy(md);
@@ -202,8 +219,10 @@ struct itest_consumer {
 
 /* Starts consuming `topic` partitions [0, partitions) at offsets[p] (or at
  * the beginning when offsets is NULL). Extra "k=v" settings may be given. */
-static inline void itest_consumer_start(struct itest_consumer *c, const char *bootstrap, const char *topic,
-                                 int partitions, const int64_t *offsets, const char **settings) {
+static inline void itest_consumer_start(struct itest_consumer *c, const char *bootstrap,
+                                        const char *topic, int partitions, const int64_t *offsets,
+                                        const char **settings)
+{
     rd_kafka_conf_t *conf = itest_conf(bootstrap);
     itest_set(conf, "enable.partition.eof", "true");
     itest_set(conf, "check.crcs", "true");
@@ -216,15 +235,18 @@ static inline void itest_consumer_start(struct itest_consumer *c, const char *bo
     for (int p = 0; p < partitions; p++) {
         int64_t off = offsets ? offsets[p] : RD_KAFKA_OFFSET_BEGINNING;
         if (rd_kafka_consume_start_queue(c->rkt, p, off, c->q) == -1)
-            itest_die("consume_start %s [%d]: %s", topic, p, rd_kafka_err2str(rd_kafka_last_error()));
+            itest_die("consume_start %s [%d]: %s", topic, p,
+                      rd_kafka_err2str(rd_kafka_last_error()));
     }
 }
 
-static inline rd_kafka_message_t *itest_consumer_poll(struct itest_consumer *c, int timeout_ms) {
+static inline rd_kafka_message_t *itest_consumer_poll(struct itest_consumer *c, int timeout_ms)
+{
     return rd_kafka_consume_queue(c->q, timeout_ms);
 }
 
-static inline void itest_consumer_stop(struct itest_consumer *c) {
+static inline void itest_consumer_stop(struct itest_consumer *c)
+{
     for (int p = 0; p < c->partitions; p++)
         rd_kafka_consume_stop(c->rkt, p);
     rd_kafka_queue_destroy(c->q);

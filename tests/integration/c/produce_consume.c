@@ -18,13 +18,15 @@ struct dr_state {
     char first_err[256];
 };
 
-static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
     (void)rk;
     struct dr_state *st = opaque;
     size_t id = (size_t)(uintptr_t)m->_private;
     if (m->err) {
         if (!st->errors++)
-            snprintf(st->first_err, sizeof(st->first_err), "message %zu: %s", id, rd_kafka_err2str(m->err));
+            snprintf(st->first_err, sizeof(st->first_err), "message %zu: %s", id,
+                     rd_kafka_err2str(m->err));
         return;
     }
     st->offset[id] = m->offset;
@@ -43,7 +45,8 @@ struct expect {
     int hdr_kind; /* 0: h1=hv-<id>, nullh=NULL, empty=""; 1: id=<id>; 2: none */
 };
 
-static void expect_for(size_t id, struct expect *e) {
+static void expect_for(size_t id, struct expect *e)
+{
     if (id % 7 == 3) {
         e->key = NULL;
         e->key_len = 0;
@@ -67,7 +70,8 @@ static void expect_for(size_t id, struct expect *e) {
     e->hdr_kind = (int)(id % 3);
 }
 
-static rd_kafka_headers_t *headers_for(size_t id, int kind) {
+static rd_kafka_headers_t *headers_for(size_t id, int kind)
+{
     char v[64];
     if (kind == 2)
         return NULL;
@@ -84,14 +88,17 @@ static rd_kafka_headers_t *headers_for(size_t id, int kind) {
     return h;
 }
 
-static int bytes_eq(const void *a, size_t alen, const void *b, size_t blen, int a_null, int b_null) {
+static int bytes_eq(const void *a, size_t alen, const void *b, size_t blen, int a_null, int b_null)
+{
     if (a_null || b_null)
         return a_null == b_null;
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
 /* Returns NULL if the message's headers match, otherwise a description. */
-static const char *check_headers(rd_kafka_message_t *m, size_t id, int kind, char *why, size_t whysize) {
+static const char *check_headers(rd_kafka_message_t *m, size_t id, int kind, char *why,
+                                 size_t whysize)
+{
     rd_kafka_headers_t *h = NULL;
     rd_kafka_resp_err_t err = rd_kafka_message_headers(m, &h);
     if (kind == 2) {
@@ -136,16 +143,19 @@ static const char *check_headers(rd_kafka_message_t *m, size_t id, int kind, cha
         }
         int want_null = want[i].val == NULL;
         size_t want_len = want_null ? 0 : strlen(want[i].val);
-        if (strcmp(name, want[i].name) || !bytes_eq(val, size, want[i].val, want_len, val == NULL, want_null)) {
-            snprintf(why, whysize, "header %zu is %s=%.*s%s, expected %s=%s", i, name, val ? (int)size : 4,
-                     val ? (const char *)val : "NULL", "", want[i].name, want_null ? "NULL" : want[i].val);
+        if (strcmp(name, want[i].name) ||
+            !bytes_eq(val, size, want[i].val, want_len, val == NULL, want_null)) {
+            snprintf(why, whysize, "header %zu is %s=%.*s%s, expected %s=%s", i, name,
+                     val ? (int)size : 4, val ? (const char *)val : "NULL", "", want[i].name,
+                     want_null ? "NULL" : want[i].val);
             return why;
         }
     }
     return NULL;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 3)
         itest_die("usage: produce_consume BOOTSTRAP TOPIC [--partitions P] [--codec C] [--acks A] "
                   "[--count N] [--no-create] [--name NAME]");
@@ -170,7 +180,8 @@ int main(int argc, char **argv) {
             itest_die("unknown argument %s", argv[i]);
     }
     if (!name[0])
-        snprintf(name, sizeof(name), "rdkafka.produce_consume.%s.acks%s.p%d", codec, acks, partitions);
+        snprintf(name, sizeof(name), "rdkafka.produce_consume.%s.acks%s.p%d", codec, acks,
+                 partitions);
     int acks0 = !strcmp(acks, "0");
     char why[512];
 
@@ -190,7 +201,8 @@ int main(int argc, char **argv) {
     rd_kafka_t *prod = itest_new(RD_KAFKA_PRODUCER, conf);
 
     if (create) {
-        rd_kafka_resp_err_t err = itest_create_topic(prod, topic, partitions, NULL, why, sizeof(why));
+        rd_kafka_resp_err_t err =
+            itest_create_topic(prod, topic, partitions, NULL, why, sizeof(why));
         if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
             itest_fail(name, "%s", why);
             return 1;
@@ -232,7 +244,8 @@ int main(int argc, char **argv) {
         rd_kafka_poll(prod, 0);
     }
     if (itest_flush(prod, 30000)) {
-        itest_fail(name, "flush: %d messages still undelivered after 30 s", rd_kafka_outq_len(prod));
+        itest_fail(name, "flush: %d messages still undelivered after 30 s",
+                   rd_kafka_outq_len(prod));
         return 1;
     }
     if (st.errors) {
@@ -245,14 +258,14 @@ int main(int argc, char **argv) {
     }
     for (int i = 0; i < count; i++) {
         if (st.partition[i] != i % partitions) {
-            itest_fail(name, "message %d delivered to partition %d, expected %d", i, st.partition[i],
-                       i % partitions);
+            itest_fail(name, "message %d delivered to partition %d, expected %d", i,
+                       st.partition[i], i % partitions);
             return 1;
         }
         int64_t want = i / partitions;
         if (!acks0 && st.offset[i] != want) {
-            itest_fail(name, "message %d acknowledged at offset %" PRId64 ", expected %" PRId64, i, st.offset[i],
-                       want);
+            itest_fail(name, "message %d acknowledged at offset %" PRId64 ", expected %" PRId64, i,
+                       st.offset[i], want);
             return 1;
         }
     }
@@ -292,11 +305,15 @@ int main(int argc, char **argv) {
             itest_fail(name, "message from unexpected partition %d", p);
             ok = 0;
         } else if (m->offset != next[p]) {
-            itest_fail(name, "partition %d: got offset %" PRId64 ", expected %" PRId64 " (offsets must be "
-                       "contiguous from 0)", p, m->offset, next[p]);
+            itest_fail(name,
+                       "partition %d: got offset %" PRId64 ", expected %" PRId64
+                       " (offsets must be "
+                       "contiguous from 0)",
+                       p, m->offset, next[p]);
             ok = 0;
         } else if (next[p] >= expected_n[p]) {
-            itest_fail(name, "partition %d: unexpected extra message at offset %" PRId64, p, m->offset);
+            itest_fail(name, "partition %d: unexpected extra message at offset %" PRId64, p,
+                       m->offset);
             ok = 0;
         } else {
             size_t id = (size_t)(p + next[p] * partitions);
@@ -306,22 +323,29 @@ int main(int argc, char **argv) {
             int64_t ts = rd_kafka_message_timestamp(m, &tstype);
             const char *herr;
             if (!bytes_eq(m->key, m->key_len, e.key, e.key_len, m->key == NULL, e.key == NULL)) {
-                itest_fail(name, "partition %d offset %" PRId64 " (message %zu): key %s%.*s, expected %s", p,
-                           m->offset, id, m->key ? "" : "NULL", m->key ? (int)m->key_len : 0,
+                itest_fail(name,
+                           "partition %d offset %" PRId64 " (message %zu): key %s%.*s, expected %s",
+                           p, m->offset, id, m->key ? "" : "NULL", m->key ? (int)m->key_len : 0,
                            m->key ? (const char *)m->key : "", e.key ? e.key : "NULL");
                 ok = 0;
-            } else if (!bytes_eq(m->payload, m->len, e.val, e.val_len, m->payload == NULL, e.val == NULL)) {
-                itest_fail(name, "partition %d offset %" PRId64 " (message %zu): value differs (%s, %zu bytes; "
-                           "expected %s, %zu bytes)", p, m->offset, id, m->payload ? "set" : "NULL", m->len,
+            } else if (!bytes_eq(m->payload, m->len, e.val, e.val_len, m->payload == NULL,
+                                 e.val == NULL)) {
+                itest_fail(name,
+                           "partition %d offset %" PRId64
+                           " (message %zu): value differs (%s, %zu bytes; "
+                           "expected %s, %zu bytes)",
+                           p, m->offset, id, m->payload ? "set" : "NULL", m->len,
                            e.val ? "set" : "NULL", e.val_len);
                 ok = 0;
             } else if ((herr = check_headers(m, id, e.hdr_kind, why, sizeof(why))) != NULL) {
-                itest_fail(name, "partition %d offset %" PRId64 " (message %zu): %s", p, m->offset, id, herr);
+                itest_fail(name, "partition %d offset %" PRId64 " (message %zu): %s", p, m->offset,
+                           id, herr);
                 ok = 0;
             } else if (tstype != RD_KAFKA_TIMESTAMP_CREATE_TIME || ts != base_ts + (int64_t)id) {
-                itest_fail(name, "partition %d offset %" PRId64 " (message %zu): timestamp %" PRId64
-                           " type %d, expected CreateTime %" PRId64, p, m->offset, id, ts, (int)tstype,
-                           base_ts + (int64_t)id);
+                itest_fail(name,
+                           "partition %d offset %" PRId64 " (message %zu): timestamp %" PRId64
+                           " type %d, expected CreateTime %" PRId64,
+                           p, m->offset, id, ts, (int)tstype, base_ts + (int64_t)id);
                 ok = 0;
             }
             next[p]++;
@@ -332,8 +356,9 @@ int main(int argc, char **argv) {
     if (ok && ends < partitions) {
         for (int p = 0; p < partitions; p++)
             if (!at_end[p]) {
-                itest_fail(name, "partition %d: consumed %" PRId64 " of %" PRId64 " messages within 30 s", p,
-                           next[p], expected_n[p]);
+                itest_fail(name,
+                           "partition %d: consumed %" PRId64 " of %" PRId64 " messages within 30 s",
+                           p, next[p], expected_n[p]);
                 break;
             }
         ok = 0;
