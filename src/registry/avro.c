@@ -506,6 +506,8 @@ static int check_default(pctx_t *c, const char *where, bs_avro_field_t *f)
         return 0;
     char vd[80], td[300];
     describe_json(f->dflt, vd, sizeof(vd));
+    if (t->type == BS_AVRO_UNION && t->nbranches == 0)
+        return perr(c, where, "default value %s given for an empty union (it has no values)", vd);
     if (t->type == BS_AVRO_UNION) {
         type_desc(t->branches[0], td, sizeof(td));
         return perr(c, where,

@@ -282,16 +282,19 @@ static int check_record_fields(cctx_t *c, const bs_avro_node_t *r, const bs_avro
         /* by name, then by each reader alias; more than one match is an
          * error in Avro (it throws); we report it as a type mismatch */
         const bs_avro_field_t *wf = writer_field(w, rf->name);
-        int matches = wf ? 1 : 0;
+        int matches = 1; /* counts distinct matches beyond the first */
         for (int a = 0; a < rf->naliases; a++) {
             const bs_avro_field_t *af = writer_field(w, rf->aliases[a]);
-            if (af) {
+            if (af && af != wf) {
+                /* distinct writer fields only: an alias equal to the
+                 * field's own name is not ambiguous (avsc agrees) */
                 if (!wf)
                     wf = af;
-                matches++;
+                else
+                    matches++;
             }
         }
-        if (matches > 1) {
+        if (wf && matches > 1) {
             char info[300];
             snprintf(info, sizeof(info),
                      "reader field %s matches %d fields of the writer record %s", rf->name, matches,

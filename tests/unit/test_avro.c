@@ -426,6 +426,9 @@ static void test_parse_errors(void **state)
     expect_error("[\"int\",\"string\",{\"type\":\"int\"}]", "two branches of type 'int'");
     expect_error("[{\"type\":\"array\",\"items\":\"int\"},{\"type\":\"array\",\"items\":\"long\"}]",
                  "two branches of type 'array'");
+    expect_error("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"u\",\"type\":[],"
+                 "\"default\":null}]}",
+                 "default value null given for an empty union");
     expect_error("[{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[]},\"E\"]",
                  "two branches of type 'E'");
     /* nesting bound */
