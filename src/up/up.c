@@ -491,6 +491,11 @@ int bs_up_main(int argc, char **argv)
     svc_arg(b, "listeners=PLAINTEXT://%s:%d", u.host, broker_port);
     svc_arg(b, "%s", "--override", 0);
     svc_arg(b, "log.dirs=%s/broker", u.dir, 0);
+    /* a local platform: groups (the registry's leader election, consumers)
+     * form at once instead of after Kafka's 3 s production default, as in
+     * Confluent's local development setups; --broker-override can change it */
+    svc_arg(b, "%s", "--override", 0);
+    svc_arg(b, "%s", "group.initial.rebalance.delay.ms=0", 0);
     for (int i = 0; i < nov; i++) {
         svc_arg(b, "%s", "--override", 0);
         svc_arg(b, "%s", ov[i], 0);
