@@ -132,9 +132,14 @@ static void wait_respond(bs_group_t *g, bs_gwait_t *w, bs_gmember_t *m, int16_t 
 
 /* ---- groups and members ---- */
 
+/* A group id is kept as a C string (g->id), and bs_group_remove() deletes
+ * the map entry by strlen(g->id): the map key must be that same prefix, so
+ * an id with an embedded NUL byte (legal on the wire) is looked up and
+ * created by its part before the NUL. Otherwise the entry would outlive the
+ * freed group. */
 bs_group_t *bs_group_find(bs_gcoord_t *co, const char *id, size_t len)
 {
-    return bs_hmap_get(&co->groups, id, len);
+    return bs_hmap_get(&co->groups, id, id ? strnlen(id, len) : 0);
 }
 
 static void join_timer_cb(bs_loop_t *loop, bs_timer_t *t);
@@ -144,6 +149,7 @@ bs_group_t *bs_group_get_or_create(bs_gcoord_t *co, const char *id, size_t len)
     bs_group_t *g = bs_group_find(co, id, len);
     if (g)
         return g;
+    len = id ? strnlen(id, len) : 0; /* see bs_group_find */
     g = bs_xcalloc(1, sizeof(*g));
     g->co = co;
     bs_group_set_str(&g->id, id, len);
