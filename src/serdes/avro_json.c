@@ -395,8 +395,10 @@ int bs_serdes_json_fill(const bs_serdes_schema_t *s, json_t *j, avro_value_t *v,
     return fill(&c, j, v, dflt, 0);
 }
 
-int bs_avro_json_to_value(const bs_serdes_schema_t *s, const char *json, size_t len,
-                          avro_value_t *dest, char *err, size_t errlen)
+/* The jansson-based reader: kept as the reference implementation that the
+ * fuzz target compares the fast reader (avro_json_parse.c) against. */
+int bs_serdes_json_to_value_ref(const bs_serdes_schema_t *s, const char *json, size_t len,
+                                avro_value_t *dest, char *err, size_t errlen)
 {
     json_error_t je;
     if (!json) {

@@ -38,6 +38,11 @@ avro_schema_t bs_serdes_deref(avro_schema_t sch);
 int bs_serdes_json_fill(const bs_serdes_schema_t *s, json_t *j, avro_value_t *v, int dflt,
                         char *err, size_t errlen);
 
+/* Reference (jansson-based) JSON reader; bs_avro_json_to_value is the fast
+ * one. Same contract. */
+int bs_serdes_json_to_value_ref(const bs_serdes_schema_t *s, const char *json, size_t len,
+                                avro_value_t *dest, char *err, size_t errlen);
+
 /* Checks that p[0..len) is well-formed Avro binary for schema (every
  * length within the data, indexes in range, bounded item counts) before
  * avro-c decodes it. 0, or -1 with err naming the byte offset. */

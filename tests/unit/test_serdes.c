@@ -401,7 +401,20 @@ static void test_json_primitives(void **state)
     expect_json_err("\"int\"", "2147483648", "out of range");
     expect_json_err("\"int\"", "\"7\"", "expected an int");
     expect_json_err("\"bytes\"", "\"\\u0100\"", "above \\u00ff");
-    expect_json_err("\"boolean\"", "{", "invalid JSON");
+    expect_json_err("\"boolean\"", "{", "expected a boolean, got an object");
+    expect_json_err("\"int\"", "1 2", "unexpected text after the value");
+    expect_json_err("\"string\"", "\"abc", "unterminated string");
+    expect_json_err("\"string\"", "\"\\ud800\"", "unpaired UTF-16 surrogate");
+    expect_json_err("\"long\"", "9223372036854775808", "out of range");
+    expect_rt("\"long\"", "-9223372036854775808", NULL);
+    expect_rt("\"string\"", "\"\\ud83d\\ude00 \\/\"", "\"\xf0\x9f\x98\x80 /\"");
+    expect_json_err("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\","
+                    "\"type\":\"int\"}]}",
+                    "{\"a\":1", "expected '}'");
+    expect_json_err("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\","
+                    "\"type\":\"int\"}]}",
+                    "{\"a\":1,\"a\":2}", "given twice");
+    expect_json_err("[\"null\",\"int\"]", "{\"int\":1,\"null\":null}", "exactly one member");
 }
 
 static const char *ALL_TYPES =
