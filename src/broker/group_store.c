@@ -301,8 +301,8 @@ static int apply_offset(bs_gcoord_t *co, bs_krd_t *kr, const uint8_t *val, int32
         goto bad;
     if (flex && bs_krd_skip_tags(&rd) < 0)
         goto bad;
-    if (group.len <= 0)
-        goto bad;
+    if (group.len <= 0 || memchr(group.ptr, 0, (size_t)group.len))
+        goto bad; /* group ids are C strings in memory (see bs_group_find) */
     bs_group_t *g = bs_group_get_or_create(co, group.ptr, (size_t)group.len);
     if (txn_pid >= 0) {
         /* an offset sent to a transaction that is still open: pending */
@@ -318,7 +318,7 @@ static int apply_offset(bs_gcoord_t *co, bs_krd_t *kr, const uint8_t *val, int32
     return 0;
 bad:
     snprintf(err, errlen, "offset commit value (version %d) for group %.*s: %s", ver, group.len,
-             group.ptr, rd.err[0] ? rd.err : "bad version or group");
+             group.ptr, rd.err[0] ? rd.err : "bad version, or empty group id or NUL byte in it");
     return -1;
 }
 
@@ -331,8 +331,9 @@ static int apply_group(bs_gcoord_t *co, bs_krd_t *kr, const uint8_t *val, int32_
     int64_t state_ts = -1;
     bs_krd_t rd;
     bs_group_t *g = NULL;
-    if (rd_str(kr, &group, 0, 0) < 0 || group.len <= 0) {
-        snprintf(err, errlen, "group metadata key: %s", kr->err[0] ? kr->err : "empty group");
+    if (rd_str(kr, &group, 0, 0) < 0 || group.len <= 0 || memchr(group.ptr, 0, (size_t)group.len)) {
+        snprintf(err, errlen, "group metadata key: %s",
+                 kr->err[0] ? kr->err : "empty group id or NUL byte in it");
         return -1;
     }
     g = bs_group_find(co, group.ptr, (size_t)group.len);
