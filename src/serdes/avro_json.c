@@ -317,7 +317,7 @@ static int fill(jctx_t *c, json_t *j, avro_value_t *v, int dflt, int depth)
         break;
     case AVRO_BYTES:
     case AVRO_FIXED: {
-        uint8_t *b;
+        uint8_t *b = NULL;
         size_t n;
         int fixed = avro_typeof(sch) == AVRO_FIXED;
         if (latin1(c, j, fixed ? (size_t)avro_schema_fixed_size(sch) : 0, &b, &n))

@@ -119,13 +119,13 @@ static int copy(rctx_t *c, avro_value_t *src, avro_value_t *dst, int depth)
         double d = 0;
         int isint = 1;
         if (wt == AVRO_INT32) {
-            int32_t i;
+            int32_t i = 0;
             rc = avro_value_get_int(src, &i);
             l = i;
         } else if (wt == AVRO_INT64) {
             rc = avro_value_get_long(src, &l);
         } else if (wt == AVRO_FLOAT) {
-            float f;
+            float f = 0;
             rc = avro_value_get_float(src, &f);
             d = f;
             isint = 0;
@@ -152,7 +152,7 @@ static int copy(rctx_t *c, avro_value_t *src, avro_value_t *dst, int depth)
         const void *p;
         size_t n;
         if (wt == AVRO_STRING) {
-            const char *s;
+            const char *s = NULL;
             rc = avro_value_get_string(src, &s, &n);
             p = s;
             if (!rc && n)

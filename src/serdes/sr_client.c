@@ -8,7 +8,8 @@
  * transport errors (connect refused, timeouts), as Confluent's RestService
  * does; an HTTP answer, even an error, ends the attempt.
  *
- * Caches (under `cache_lock`):
+ * Caches (under `cache_lock`; a miss on an id is fetched under `fetch_lock`
+ * after a re-check, so racing threads send one request per id):
  *   by_id      "<id>"                    -> sr_entry_t (schema text, parsed
  *                                           Avro schema made on first use);
  *                                           never evicted: entries are handed
@@ -52,6 +53,7 @@ struct bs_sr_client_s {
     bs_serdes_buf_t body;
 
     pthread_mutex_t cache_lock;
+    pthread_mutex_t fetch_lock; /* one fetch per missing id, even when racing */
     bs_hmap_t by_id;
     bs_hmap_t by_schema;
     uint64_t requests; /* __atomic */
@@ -143,6 +145,7 @@ bs_sr_client_t *bs_sr_client_new(const char *urls, const bs_serdes_conf_t *conf,
                                          "application/json; qs=0.5");
     pthread_mutex_init(&c->http_lock, NULL);
     pthread_mutex_init(&c->cache_lock, NULL);
+    pthread_mutex_init(&c->fetch_lock, NULL);
     bs_hmap_init(&c->by_id);
     bs_hmap_init(&c->by_schema);
     bs_serdes_buf_init(&c->body);
@@ -180,6 +183,7 @@ void bs_sr_client_destroy(bs_sr_client_t *c)
     bs_serdes_buf_free(&c->body);
     pthread_mutex_destroy(&c->http_lock);
     pthread_mutex_destroy(&c->cache_lock);
+    pthread_mutex_destroy(&c->fetch_lock);
     free_urls(c->urls, c->nurls);
     free(c->userpwd);
     free(c);
@@ -491,17 +495,36 @@ done:
 
 /* Returns the cache entry for id, fetching it if needed. The entry stays
  * valid for the client's lifetime (entries are never evicted). */
+static sr_entry_t *fetch_by_id(bs_sr_client_t *c, int id, const char *key, size_t klen,
+                               bs_sr_error_t *e);
+
 static sr_entry_t *entry_by_id(bs_sr_client_t *c, int id, bs_sr_error_t *e)
 {
     char key[16];
     size_t klen = (size_t)snprintf(key, sizeof(key), "%d", id);
-    json_t *r = NULL;
     sr_entry_t *en;
     pthread_mutex_lock(&c->cache_lock);
     en = bs_hmap_get(&c->by_id, key, klen);
     pthread_mutex_unlock(&c->cache_lock);
     if (en)
         return en;
+    /* miss: fetch under fetch_lock, re-checking first, so that threads
+     * missing the same id at once send one request */
+    pthread_mutex_lock(&c->fetch_lock);
+    pthread_mutex_lock(&c->cache_lock);
+    en = bs_hmap_get(&c->by_id, key, klen);
+    pthread_mutex_unlock(&c->cache_lock);
+    if (!en)
+        en = fetch_by_id(c, id, key, klen, e);
+    pthread_mutex_unlock(&c->fetch_lock);
+    return en;
+}
+
+static sr_entry_t *fetch_by_id(bs_sr_client_t *c, int id, const char *key, size_t klen,
+                               bs_sr_error_t *e)
+{
+    json_t *r = NULL;
+    sr_entry_t *en;
     char path[48];
     snprintf(path, sizeof(path), "/schemas/ids/%d", id);
     if (sr_http(c, "GET", path, NULL, &r, e))

@@ -25,18 +25,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *SCHEMAS[] = {
-    "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"f\",\"fields\":["
-    "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":[\"null\",\"string\",\"long\"]},"
-    "{\"name\":\"c\",\"type\":{\"type\":\"array\",\"items\":\"double\"}},"
-    "{\"name\":\"d\",\"type\":{\"type\":\"map\",\"values\":\"bytes\"}},"
-    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\",\"Y\"]}},"
-    "{\"name\":\"f\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"size\":3}},"
-    "{\"name\":\"g\",\"type\":\"boolean\"},{\"name\":\"h\",\"type\":\"float\"},"
-    "{\"name\":\"i\",\"type\":\"string\",\"default\":\"z\"}]}",
+    ("{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"f\",\"fields\":["
+     "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":[\"null\",\"string\",\"long\"]},"
+     "{\"name\":\"c\",\"type\":{\"type\":\"array\",\"items\":\"double\"}},"
+     "{\"name\":\"d\",\"type\":{\"type\":\"map\",\"values\":\"bytes\"}},"
+     "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"X\",\"Y\"]}},"
+     "{\"name\":\"f\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"size\":3}},"
+     "{\"name\":\"g\",\"type\":\"boolean\"},{\"name\":\"h\",\"type\":\"float\"},"
+     "{\"name\":\"i\",\"type\":\"string\",\"default\":\"z\"}]}"),
     "{\"type\":\"array\",\"items\":\"null\"}",
     "{\"type\":\"map\",\"values\":{\"type\":\"array\",\"items\":[\"null\",\"int\"]}}",
-    "{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"v\",\"type\":\"long\"},"
-    "{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}",
+    ("{\"type\":\"record\",\"name\":\"Node\",\"fields\":[{\"name\":\"v\",\"type\":\"long\"},"
+     "{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}"),
     "{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Empty\",\"fields\":[]}}",
     "\"string\"",
 };

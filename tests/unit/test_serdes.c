@@ -7,7 +7,8 @@
  * the registry client against a mock Schema Registry
  * (libmicrohttpd on an ephemeral loopback port): errors carrying the
  * registry's code and message, unreachable URLs named in the message,
- * failover, basic auth, and caches (one HTTP call per id).
+ * failover, basic auth, keep-alive (one connection), a client shared by
+ * threads, and caches (one HTTP call per id).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +42,7 @@ typedef struct mock_s {
     char *schema[MOCK_MAX];
     int id[MOCK_MAX];
     const char *auth; /* expected "Basic ..." header or NULL */
+    int connections;  /* TCP connections accepted */
 } mock_t;
 
 static mock_t M;
@@ -187,6 +189,19 @@ static void mock_done(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+static void mock_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+                      enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)c;
+    (void)socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        pthread_mutex_lock(&M.lock);
+        M.connections++;
+        pthread_mutex_unlock(&M.lock);
+    }
+}
+
 static int mock_start(void **state)
 {
     (void)state;
@@ -196,7 +211,8 @@ static int mock_start(void **state)
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     M.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                            mock_handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-                           MHD_OPTION_NOTIFY_COMPLETED, mock_done, NULL, MHD_OPTION_END);
+                           MHD_OPTION_NOTIFY_COMPLETED, mock_done, NULL,
+                           MHD_OPTION_NOTIFY_CONNECTION, mock_conn, NULL, MHD_OPTION_END);
     if (!M.d)
         return -1;
     M.port = MHD_get_daemon_info(M.d, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -223,6 +239,7 @@ static void mock_reset(void)
     }
     M.n = 0;
     M.requests = 0;
+    M.connections = 0;
     M.auth = NULL;
     pthread_mutex_unlock(&M.lock);
 }
@@ -755,6 +772,65 @@ static void test_client_failover_and_auth(void **state)
     M.auth = NULL;
 }
 
+/* One connection for many requests (keep-alive), and one client shared by
+ * threads: every thread sees the same ids, the id cache fetches each once. */
+typedef struct thr_s {
+    bs_sr_client_t *c;
+    int base;
+    int bad;
+} thr_t;
+
+static void *thr_main(void *arg)
+{
+    thr_t *t = arg;
+    bs_sr_error_t e;
+    for (int round = 0; round < 20; round++) {
+        for (int k = 0; k < 4; k++) {
+            bs_serdes_schema_t *s = bs_sr_schema_by_id(t->c, 100 + k, &e);
+            if (!s) {
+                t->bad++;
+                continue;
+            }
+            bs_serdes_schema_destroy(s);
+        }
+    }
+    return NULL;
+}
+
+static void test_client_keepalive_and_threads(void **state)
+{
+    (void)state;
+    mock_reset();
+    char err[200];
+    bs_sr_client_t *c = bs_sr_client_new(mock_url(), NULL, err, sizeof(err));
+    bs_sr_error_t e;
+    int id;
+    char subj[32], text[64];
+    for (int k = 0; k < 4; k++) {
+        snprintf(subj, sizeof(subj), "ka%d-value", k);
+        snprintf(text, sizeof(text), "{\"type\":\"fixed\",\"name\":\"F%d\",\"size\":%d}", k, k + 1);
+        assert_int_equal(bs_sr_register(c, subj, text, NULL, &id, &e), 0);
+        assert_int_equal(id, 100 + k);
+    }
+    assert_int_equal(bs_sr_latest(c, "ka0-value", &id, NULL, NULL, &e), 0);
+    assert_int_equal(M.requests, 5);
+    assert_int_equal(M.connections, 1);
+
+    thr_t t[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        t[i] = (thr_t){.c = c, .base = i};
+        pthread_create(&th[i], NULL, thr_main, &t[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(t[i].bad, 0);
+    }
+    assert_int_equal(M.requests, 5 + 4); /* one fetch per id */
+    assert_int_equal(bs_sr_client_requests(c), 9);
+    bs_sr_client_destroy(c);
+}
+
 /* ---- serializer / deserializer --------------------------------------------- */
 
 static void test_serde_roundtrip(void **state)
@@ -900,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_client_unreachable),
         cmocka_unit_test(test_client_errors_and_cache),
         cmocka_unit_test(test_client_failover_and_auth),
+        cmocka_unit_test(test_client_keepalive_and_threads),
         cmocka_unit_test(test_serde_roundtrip),
         cmocka_unit_test(test_serde_reader_and_latest),
     };
