@@ -16,7 +16,7 @@ REG_PID=
 REG_PORT=$(pick_port)
 REG=http://127.0.0.1:$REG_PORT
 REG_LOG=$ITEST_TMP/registry.log
-trap '[ -n "$REG_PID" ] && kill -9 "$REG_PID" 2>/dev/null; itest_cleanup' EXIT
+trap '[ -n "$REG_PID" ] && { kill -9 "$REG_PID"; wait "$REG_PID"; } 2>/dev/null; itest_cleanup' EXIT
 
 broker_start || { fail serdes.setup "broker: $BROKER_START_ERR"; exit 1; }
 "$BASIN_BIN" registry --override "kafkastore.bootstrap.servers=$BOOTSTRAP" \
