@@ -188,10 +188,8 @@ static int make_name(pctx_t *c, const char *where, const char *what, const char 
 
 static bs_avro_node_t *named_find(const bs_avro_schema_t *s, const char *full)
 {
-    for (int i = 0; i < s->nnamed; i++)
-        if (strcmp(s->named[i]->fullname, full) == 0)
-            return s->named[i];
-    return NULL;
+    json_t *ix = json_object_get(s->name_index, full);
+    return ix ? s->named[json_integer_value(ix)] : NULL;
 }
 
 static int named_add(pctx_t *c, const char *where, bs_avro_node_t *n)
@@ -207,6 +205,7 @@ static int named_add(pctx_t *c, const char *where, bs_avro_node_t *n)
         s->capnamed = s->capnamed ? s->capnamed * 2 : 8;
         s->named = bs_xrealloc(s->named, (size_t)s->capnamed * sizeof(*s->named));
     }
+    json_object_set_new(s->name_index, n->fullname, json_integer(s->nnamed));
     s->named[s->nnamed++] = n;
     return 0;
 }
@@ -527,7 +526,8 @@ static int check_default(pctx_t *c, const char *where, bs_avro_field_t *f)
  * Complex types
  * ------------------------------------------------------------------------- */
 
-static int parse_field(pctx_t *c, bs_avro_node_t *rec, json_t *fj, int idx, bs_avro_field_t *f)
+static int parse_field(pctx_t *c, bs_avro_node_t *rec, json_t *fj, int idx, bs_avro_field_t *f,
+                       json_t *names)
 {
     char where[400];
     snprintf(where, sizeof(where), "record '%s'", rec->fullname);
@@ -541,9 +541,9 @@ static int parse_field(pctx_t *c, bs_avro_node_t *rec, json_t *fj, int idx, bs_a
         return perr(c, where,
                     "field name '%s' is not a valid Avro name (must match [A-Za-z_][A-Za-z0-9_]*)",
                     fname);
-    for (int i = 0; i < idx; i++)
-        if (strcmp(rec->fields[i].name, fname) == 0)
-            return perr(c, where, "duplicate field '%s'", fname);
+    if (json_object_get(names, fname))
+        return perr(c, where, "duplicate field '%s'", fname);
+    json_object_set_new(names, fname, json_null());
     f->name = adup(c->s, fname);
     snprintf(where, sizeof(where), "field '%s' in record '%s'", fname, rec->fullname);
     json_t *tj = json_object_get(fj, "type");
@@ -640,9 +640,13 @@ static bs_avro_node_t *parse_record(pctx_t *c, json_t *j, const char *space, con
     }
     bs_avro_field_t *fields = bs_arena_calloc(&c->s->arena, (nf ? nf : 1) * sizeof(*fields));
     n->fields = fields;
-    for (size_t i = 0; i < nf; i++)
-        if (parse_field(c, n, json_array_get(fj, i), (int)i, &fields[i]) < 0)
-            return NULL;
+    json_t *names = json_object(); /* field names seen (a set) */
+    int rc = 0;
+    for (size_t i = 0; i < nf && rc == 0; i++)
+        rc = parse_field(c, n, json_array_get(fj, i), (int)i, &fields[i], names);
+    json_decref(names);
+    if (rc < 0)
+        return NULL;
     n->nfields = (int)nf;
     n->props = collect_props(c->s, j, schema_reserved);
     return n;
@@ -661,25 +665,25 @@ static bs_avro_node_t *parse_enum(pctx_t *c, json_t *j, const char *space, const
     }
     size_t ns = json_array_size(sj);
     const char **syms = bs_arena_calloc(&c->s->arena, (ns ? ns : 1) * sizeof(*syms));
+    json_t *seen = json_object(); /* symbols seen (a set) */
     for (size_t i = 0; i < ns; i++) {
         json_t *e = json_array_get(sj, i);
-        if (!is_cstr(e)) {
+        const char *sym = is_cstr(e) ? json_string_value(e) : NULL;
+        if (!sym)
             perr(c, nwhere, "symbol %zu is not a string", i);
-            return NULL;
-        }
-        const char *sym = json_string_value(e);
-        if (!valid_name(sym, strlen(sym))) {
+        else if (!valid_name(sym, strlen(sym)))
             perr(c, nwhere,
                  "symbol '%s' is not a valid Avro name (must match [A-Za-z_][A-Za-z0-9_]*)", sym);
+        else if (json_object_get(seen, sym))
+            perr(c, nwhere, "duplicate symbol '%s'", sym);
+        if (c->failed) {
+            json_decref(seen);
             return NULL;
         }
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(syms[k], sym) == 0) {
-                perr(c, nwhere, "duplicate symbol '%s'", sym);
-                return NULL;
-            }
+        json_object_set_new(seen, sym, json_null());
         syms[i] = adup(c->s, sym);
     }
+    json_decref(seen);
     n->symbols = syms;
     n->nsymbols = (int)ns;
     const char *d = opt_string(j, "default");
@@ -751,22 +755,23 @@ static bs_avro_node_t *parse_union(pctx_t *c, json_t *j, const char *space, cons
     }
     bs_avro_node_t *n = node_new(c, BS_AVRO_UNION);
     const bs_avro_node_t **br = bs_arena_calloc(&c->s->arena, (nb ? nb : 1) * sizeof(*br));
+    json_t *seen = json_object(); /* branch key -> index */
     for (size_t i = 0; i < nb; i++) {
         const bs_avro_node_t *b = parse_node(c, json_array_get(j, i), space, where);
-        if (!b)
-            return NULL;
-        if (b->type == BS_AVRO_UNION) {
+        json_t *k = b ? json_object_get(seen, union_key(b)) : NULL;
+        if (b && b->type == BS_AVRO_UNION)
             perr(c, where, "union branch %zu is a union (unions may not be nested)", i);
+        else if (k)
+            perr(c, where, "union has two branches of type '%s' (branches %d and %zu)",
+                 union_key(b), (int)json_integer_value(k), i);
+        if (!b || c->failed) {
+            json_decref(seen);
             return NULL;
         }
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(union_key(br[k]), union_key(b)) == 0) {
-                perr(c, where, "union has two branches of type '%s' (branches %zu and %zu)",
-                     union_key(b), k, i);
-                return NULL;
-            }
+        json_object_set_new(seen, union_key(b), json_integer((json_int_t)i));
         br[i] = b;
     }
+    json_decref(seen);
     n->branches = br;
     n->nbranches = (int)nb;
     return n;
@@ -870,6 +875,8 @@ bs_avro_schema_t *bs_avro_parse(const char *text, size_t len, const bs_avro_ref_
     bs_arena_init(&s->arena, 4096);
     s->empty_props = json_object();
     own(s, s->empty_props);
+    s->name_index = json_object();
+    own(s, s->name_index);
     for (int i = 0; i < nrefs; i++) {
         const char *rn = refs[i].name ? refs[i].name : "?";
         char where[300];

@@ -27,6 +27,7 @@ struct bs_avro_schema_s {
     json_t **owned; /* JSON values released at free */
     int nowned, capowned;
     json_t *empty_props; /* shared {} for nodes without properties */
+    json_t *name_index;  /* full name -> index in named[] */
 };
 
 /* Growable string (aborts on OOM like the rest of base/). */

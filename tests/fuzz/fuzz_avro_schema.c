@@ -50,9 +50,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *norm = bs_avro_normalized(s);
     char *pcf = bs_avro_parsing_canonical_form(s);
     (void)bs_avro_fingerprint64(s);
+    /* A schema reads its own data, except when a field alias names another
+     * field of the same record: Avro then finds two writer fields for one
+     * reader field and refuses (so do we, with a message saying so). */
     json_t *msgs = json_array();
-    if (bs_avro_can_read(s, s, msgs) != 1)
-        abort(); /* a schema always reads its own data */
+    int self_ok = bs_avro_can_read(s, s, msgs);
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        if (!strstr(json_string_value(m), " matches "))
+            abort();
+    }
+    if (!self_ok && json_array_size(msgs) == 0)
+        abort();
     json_decref(msgs);
     bs_avro_schema_t *s2 =
         bs_avro_parse(canon, strlen(canon), nrefs ? &ref : NULL, nrefs, err, sizeof(err));
@@ -72,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     free(canon3);
     bs_avro_schema_free(s3);
-    if (bs_avro_can_read(s, s2, NULL) != 1 || bs_avro_can_read(s2, s, NULL) != 1)
+    if (self_ok && (bs_avro_can_read(s, s2, NULL) != 1 || bs_avro_can_read(s2, s, NULL) != 1))
         abort();
     const bs_avro_schema_t *hist[] = {s2};
     json_t *m2 = json_array();
