@@ -202,6 +202,7 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
         return 0; /* aborts the transfer: answers are small JSON */
     memcpy(b->data + b->len, p, len);
     b->len += len;
+    b->data[b->len] = 0; /* room reserved above: error messages print it */
     return len;
 }
 
