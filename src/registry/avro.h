@@ -20,8 +20,14 @@
  *    position of the first occurrence (Jackson's ObjectNode behaviour);
  *  - any JSON value may be the top level ("\"string\"" is a valid schema);
  *  - integers outside int64 are rejected (Jackson would accept them as
- *    BigInteger; no real schema needs them); \u0000 in strings is rejected;
- *    JSON comments (which Avro's parser allows) are not supported.
+ *    BigInteger; no real schema needs them); \u0000 is accepted in default
+ *    values and custom properties (bytes defaults use it) but not in names,
+ *    symbols, namespaces or docs; JSON comments (which Avro's parser allows)
+ *    are not supported.
+ *  - doubles in default values are printed like Java's Double.toString with
+ *    the shortest round-trip digits (JDK 19+ behaviour).
+ *  - a reader field whose aliases match two different writer fields is
+ *    incompatible (Avro throws there), even when reading its own schema.
  */
 #ifndef BS_REGISTRY_AVRO_H
 #define BS_REGISTRY_AVRO_H
