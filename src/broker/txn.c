@@ -338,31 +338,29 @@ static int rdstr(const uint8_t *p, size_t len, size_t *o, const char **s, int16_
     return 0;
 }
 
-static void load_cb(void *opaque, const bs_batch_hdr_t *h, const bs_rec_t *r, int64_t offset)
+int bs_txn_apply_record(bs_broker_t *b, const uint8_t *key, int32_t klen, const uint8_t *val,
+                        int32_t vlen, int64_t offset)
 {
-    load_ctx_t *lc = opaque;
-    bs_broker_t *b = lc->b;
     size_t o = 0;
     int16_t ver, sl;
     const char *id;
-    (void)h;
-    if (!r->key || rd16(r->key, (size_t)r->key_len, &o, &ver) < 0 || ver != 0 ||
-        rdstr(r->key, (size_t)r->key_len, &o, &id, &sl) < 0) {
+    if (!key || klen < 0 || rd16(key, (size_t)klen, &o, &ver) < 0 || ver != 0 ||
+        rdstr(key, (size_t)klen, &o, &id, &sl) < 0) {
         bs_log_warn(COMP, "%s: skipping undecodable key at offset %" PRId64, TXN_TOPIC, offset);
-        return;
+        return 0;
     }
     bs_txn_t *t = bs_hmap_get(&b->txns, id, (size_t)sl);
-    if (r->value_len < 0) {
+    if (vlen < 0) { /* tombstone */
         if (t) {
             bs_hmap_del(&b->txns, id, (size_t)sl);
             if (bs_hmap_get(&b->txn_pids, (const char *)&t->pid, 8) == t)
                 bs_hmap_del(&b->txn_pids, (const char *)&t->pid, 8);
             txn_free(t);
         }
-        return;
+        return 1;
     }
-    const uint8_t *v = r->value;
-    size_t vl = (size_t)r->value_len;
+    const uint8_t *v = val ? val : (const uint8_t *)"";
+    size_t vl = val ? (size_t)vlen : 0;
     int64_t pid, tmo, st, ntop, upd, start;
     int16_t epoch;
     o = 0;
@@ -370,13 +368,13 @@ static void load_cb(void *opaque, const bs_batch_hdr_t *h, const bs_rec_t *r, in
         rd16(v, vl, &o, &epoch) < 0 || rdn(v, vl, &o, 4, &tmo) < 0 || rdn(v, vl, &o, 1, &st) < 0 ||
         rdn(v, vl, &o, 4, &ntop) < 0 || st < 0 || st > BS_TXN_DEAD) {
         bs_log_warn(COMP, "%s: skipping undecodable value at offset %" PRId64, TXN_TOPIC, offset);
-        return;
+        return 0;
     }
     if (ver == 1) {
         bs_log_warn(COMP,
                     "%s: flexible (v1) transaction records are not read yet (offset %" PRId64 ")",
                     TXN_TOPIC, offset);
-        return;
+        return 0;
     }
     if (!t) {
         t = bs_xcalloc(1, sizeof(*t));
@@ -410,7 +408,14 @@ static void load_cb(void *opaque, const bs_batch_hdr_t *h, const bs_rec_t *r, in
         t->start_ms = start;
     }
     txn_index_pid(b, t, oldpid);
-    lc->n++;
+    return 1;
+}
+
+static void load_cb(void *opaque, const bs_batch_hdr_t *h, const bs_rec_t *r, int64_t offset)
+{
+    load_ctx_t *lc = opaque;
+    (void)h;
+    lc->n += bs_txn_apply_record(lc->b, r->key, r->key_len, r->value, r->value_len, offset);
 }
 
 int bs_txn_load(bs_broker_t *b)

@@ -51,6 +51,12 @@ typedef struct bs_txn_s {
 
 int bs_txn_load(bs_broker_t *b);
 void bs_txn_shutdown(bs_broker_t *b);
+/* Applies one __transaction_state record (key, value; value NULL or vlen < 0
+ * is a tombstone) to b->txns as the start-up replay does; offset is only
+ * used in log messages. Returns 1 if applied, 0 if skipped as undecodable
+ * (logged). Also the entry point of tests/fuzz/fuzz_txn_records.c. */
+int bs_txn_apply_record(bs_broker_t *b, const uint8_t *key, int32_t klen, const uint8_t *val,
+                        int32_t vlen, int64_t offset);
 /* Aborts transactions older than their timeout (called periodically). */
 void bs_txn_expire(bs_broker_t *b, int64_t now_ms);
 
