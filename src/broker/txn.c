@@ -364,7 +364,7 @@ int bs_txn_apply_record(bs_broker_t *b, const uint8_t *key, int32_t klen, const 
     int64_t pid, tmo, st, ntop, upd, start;
     int16_t epoch;
     o = 0;
-    if (rd16(v, vl, &o, &ver) < 0 || ver > 1 || rdn(v, vl, &o, 8, &pid) < 0 ||
+    if (rd16(v, vl, &o, &ver) < 0 || ver < 0 || ver > 1 || rdn(v, vl, &o, 8, &pid) < 0 ||
         rd16(v, vl, &o, &epoch) < 0 || rdn(v, vl, &o, 4, &tmo) < 0 || rdn(v, vl, &o, 1, &st) < 0 ||
         rdn(v, vl, &o, 4, &ntop) < 0 || st < 0 || st > BS_TXN_DEAD) {
         bs_log_warn(COMP, "%s: skipping undecodable value at offset %" PRId64, TXN_TOPIC, offset);
