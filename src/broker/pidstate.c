@@ -317,37 +317,46 @@ done:
     return rc;
 }
 
-static int snap_read(bs_pidstate_t *s, const char *path)
+int bs_pidstate_parse_snapshot(bs_pidstate_t *s, const uint8_t *buf, size_t n, char *err,
+                               size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    uint8_t *buf = NULL;
-    int rc = -1;
-    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < 16 || st.st_size > (1 << 30))
+    const char *why = NULL;
+    size_t off = 12, end;
+    if (n < 16) {
+        why = "shorter than header and CRC";
         goto done;
-    size_t n = (size_t)st.st_size;
-    buf = bs_xmalloc(n);
-    if (pread(fd, buf, n, 0) != (ssize_t)n)
+    }
+    end = n - 4;
+    if (memcmp(buf, "BSPS", 4) != 0 || get_be(buf + 4, 4) != 1) {
+        why = "bad magic or version";
         goto done;
-    if (memcmp(buf, "BSPS", 4) != 0 || get_be(buf + 4, 4) != 1 ||
-        bs_crc32c(0, buf, n - 4) != (uint32_t)get_be(buf + n - 4, 4))
+    }
+    if (bs_crc32c(0, buf, n - 4) != (uint32_t)get_be(buf + n - 4, 4)) {
+        why = "CRC mismatch";
         goto done;
+    }
     uint32_t count = (uint32_t)get_be(buf + 8, 4);
-    size_t off = 12, end = n - 4;
     for (uint32_t i = 0; i < count; i++) {
-        if (end - off < 27)
+        if (end - off < 27) {
+            why = "producer entry truncated";
             goto done;
+        }
         const uint8_t *p = buf + off;
+        int nb = p[26];
+        if (nb > BS_PID_CACHED_BATCHES || end - off - 27 < (size_t)nb * 32) {
+            why = "producer entry batch count out of range or truncated";
+            goto done;
+        }
         bs_pid_entry_t *e = entry_get_or_new(s, (int64_t)get_be(p, 8));
         e->epoch = (int16_t)get_be(p + 8, 2);
         e->last_ts_ms = (int64_t)get_be(p + 10, 8);
+        if (e->txn_first_offset >= 0)
+            s->nongoing--; /* a repeated pid replaces its earlier entry */
         e->txn_first_offset = (int64_t)get_be(p + 18, 8);
         if (e->txn_first_offset >= 0)
             s->nongoing++;
-        e->nbatches = p[26];
+        e->nbatches = nb;
         off += 27;
-        if (e->nbatches > BS_PID_CACHED_BATCHES || end - off < (size_t)e->nbatches * 32)
-            goto done;
         for (int j = 0; j < e->nbatches; j++) {
             p = buf + off;
             e->batches[j].first_seq = (int32_t)get_be(p, 4);
@@ -358,12 +367,16 @@ static int snap_read(bs_pidstate_t *s, const char *path)
             off += 32;
         }
     }
-    if (end - off < 4)
+    if (end - off < 4) {
+        why = "aborted transaction count truncated";
         goto done;
+    }
     uint32_t na = (uint32_t)get_be(buf + off, 4);
     off += 4;
-    if ((end - off) / 24 < na)
+    if ((end - off) / 24 < na) {
+        why = "aborted transaction list truncated";
         goto done;
+    }
     for (uint32_t i = 0; i < na; i++, off += 24) {
         if (s->naborted == s->capaborted) {
             s->capaborted = s->capaborted ? s->capaborted * 2 : 16;
@@ -373,7 +386,33 @@ static int snap_read(bs_pidstate_t *s, const char *path)
             (bs_aborted_txn_t){(int64_t)get_be(buf + off, 8), (int64_t)get_be(buf + off + 8, 8),
                                (int64_t)get_be(buf + off + 16, 8)};
     }
-    rc = 0;
+done:
+    if (why)
+        snprintf(err, errlen, "producer snapshot at byte %zu: %s", off, why);
+    return why ? -1 : 0;
+}
+
+static int snap_read(bs_pidstate_t *s, const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    uint8_t *buf = NULL;
+    int rc = -1;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        goto done;
+    }
+    if (st.st_size > (1 << 30)) {
+        snprintf(err, errlen, "larger than 1 GiB");
+        goto done;
+    }
+    size_t n = (size_t)st.st_size;
+    buf = bs_xmalloc(n ? n : 1);
+    if (pread(fd, buf, n, 0) != (ssize_t)n) {
+        snprintf(err, errlen, "short read");
+        goto done;
+    }
+    rc = bs_pidstate_parse_snapshot(s, buf, n, err, errlen);
 done:
     if (fd >= 0)
         close(fd);
@@ -468,10 +507,11 @@ int bs_pidstate_load(bs_pidstate_t *s, const char *dir, bs_plog_t *log)
     int64_t from = bs_plog_start_offset(log);
     if (best >= 0) {
         snprintf(path, sizeof(path), "%s/%020" PRId64 SNAP_SUFFIX, dir, best);
-        if (snap_read(s, path) == 0) {
+        char err[256];
+        if (snap_read(s, path, err, sizeof(err)) == 0) {
             from = best;
         } else {
-            bs_log_warn("pidstate", "ignoring damaged producer snapshot %s", path);
+            bs_log_warn("pidstate", "ignoring damaged producer snapshot %s: %s", path, err);
             bs_pidstate_free(s);
             bs_pidstate_init(s);
         }

@@ -90,6 +90,13 @@ int bs_pidstate_expire(bs_pidstate_t *s, int64_t now_ms, int64_t expiration_ms);
 /* Writes <dir>/<end_offset>.pidsnap and removes older snapshots. */
 int bs_pidstate_save(bs_pidstate_t *s, const char *dir, int64_t end_offset);
 
+/* Parses a snapshot's bytes (the format in pidstate.c) into s, which should
+ * be freshly initialised. Returns 0, or -1 with a message naming the problem
+ * and byte offset in err (s then holds a partial state: free it). Used by
+ * bs_pidstate_load and tests/fuzz/fuzz_pidsnap.c. */
+int bs_pidstate_parse_snapshot(bs_pidstate_t *s, const uint8_t *buf, size_t n, char *err,
+                               size_t errlen);
+
 /* Loads the newest usable snapshot of dir and replays the log after it. */
 int bs_pidstate_load(bs_pidstate_t *s, const char *dir, bs_plog_t *log);
 
