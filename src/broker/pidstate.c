@@ -172,7 +172,7 @@ const bs_aborted_txn_t *bs_pidstate_aborted(const bs_pidstate_t *s, int64_t from
         n = i - lo + 1;
     }
     *count = n;
-    return s->aborted + lo;
+    return s->aborted ? s->aborted + lo : NULL; /* NULL + 0 is undefined in C */
 }
 
 void bs_pidstate_trim(bs_pidstate_t *s, int64_t log_start)
