@@ -195,7 +195,10 @@ int bs_pidstate_expire(bs_pidstate_t *s, int64_t now_ms, int64_t expiration_ms)
     int nd = 0, cap = 0;
     while (bs_hmap_next(&s->map, &it, &he)) {
         bs_pid_entry_t *e = he->val;
-        if (e->txn_first_offset < 0 && now_ms - e->last_ts_ms > expiration_ms) {
+        /* last_ts_ms may come from a snapshot with any value: subtract in
+         * unsigned arithmetic, only when it is in the past */
+        if (e->txn_first_offset < 0 && now_ms > e->last_ts_ms &&
+            (uint64_t)now_ms - (uint64_t)e->last_ts_ms > (uint64_t)expiration_ms) {
             if (nd == cap) {
                 cap = cap ? cap * 2 : 16;
                 dead = bs_xrealloc(dead, (size_t)cap * sizeof(*dead));
