@@ -855,3 +855,89 @@ void bs_cfg_print_markdown(FILE *out, const bs_cfg_def_t *defs, int n, int topic
     }
     free(idx);
 }
+
+/* ---- the services' command line ---- */
+
+typedef struct load_file_ctx_s {
+    bs_cfg_set_fn set;
+    void *cfg;
+    const char *path;
+    char *err;
+    size_t errlen;
+} load_file_ctx_t;
+
+static int load_file_cb(void *opaque, const char *key, const char *value, int lineno)
+{
+    load_file_ctx_t *x = opaque;
+    char e[512];
+    if (x->set(x->cfg, key, value, e, sizeof e) != 0) {
+        snprintf(x->err, x->errlen, "%s:%d: %s", x->path, lineno, e);
+        return -1;
+    }
+    return 0;
+}
+
+int bs_cfg_load_args(const char *service, int argc, char **argv, bs_cfg_set_fn set, void *cfg,
+                     char *err, size_t errlen)
+{
+    const char *file = NULL;
+    char e[512];
+
+    if (err && errlen)
+        err[0] = '\0';
+    /* pass 1: find the properties file and check the syntax of the rest */
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--override") == 0) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "--override needs an argument: --override key=value");
+                return -1;
+            }
+            i++;
+            continue;
+        }
+        if (strncmp(a, "--override=", 11) == 0 || strcmp(a, "--print-config-docs") == 0 ||
+            strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            continue;
+        if (a[0] == '-') {
+            snprintf(err, errlen, "unknown option '%s' (see basin %s --help)", a, service);
+            return -1;
+        }
+        if (file) {
+            snprintf(err, errlen,
+                     "more than one properties file given ('%s' and '%s'); use --override "
+                     "key=value for single settings",
+                     file, a);
+            return -1;
+        }
+        file = a;
+    }
+    if (file) {
+        load_file_ctx_t x = {set, cfg, file, err, errlen};
+        if (bs_props_parse_file(file, load_file_cb, &x, err, errlen) != 0)
+            return -1;
+    }
+    /* pass 2: overrides in order, after the file */
+    for (int i = 0; i < argc; i++) {
+        const char *kv;
+        if (strcmp(argv[i], "--override") == 0)
+            kv = argv[++i];
+        else if (strncmp(argv[i], "--override=", 11) == 0)
+            kv = argv[i] + 11;
+        else
+            continue;
+        const char *eq = strchr(kv, '=');
+        if (!eq || eq == kv) {
+            snprintf(err, errlen, "--override '%s': expected key=value", kv);
+            return -1;
+        }
+        char *key = bs_xstrndup(kv, (size_t)(eq - kv));
+        int r = set(cfg, key, eq + 1, e, sizeof e);
+        free(key);
+        if (r != 0) {
+            snprintf(err, errlen, "--override %s: %s", kv, e);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -149,6 +149,19 @@ typedef struct bs_cfg_entry_s {
 /* Index of name in defs[0..n), or -1. */
 int bs_cfg_find(const bs_cfg_def_t *defs, int n, const char *name);
 
+/* Sets one key of a service's configuration: 0, or -1 with a message. */
+typedef int (*bs_cfg_set_fn)(void *cfg, const char *key, const char *value, char *err,
+                             size_t errlen);
+
+/* The command line every Basin service takes (Kafka's start-script form):
+ * `[file.properties] [--override key=value | --override=key=value]...`.
+ * The file is applied first, then each override in order, through set.
+ * --help, -h and --print-config-docs are skipped (the caller handles them).
+ * Errors name the option, the file and line, or the key. service names the
+ * command in messages ("broker"). Returns 0 or -1. */
+int bs_cfg_load_args(const char *service, int argc, char **argv, bs_cfg_set_fn set, void *cfg,
+                     char *err, size_t errlen);
+
 /* Checks value against def (type, range, allowed set). value NULL means
  * null, accepted for string-like types only. Returns 0, or -1 with a message
  * naming the key, the value and what is allowed. */

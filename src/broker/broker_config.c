@@ -737,91 +737,17 @@ done:
     return rc;
 }
 
-typedef struct broker_file_ctx_s {
-    bs_broker_config_t *c;
-    const char *path;
-    char *err;
-    size_t errlen;
-} broker_file_ctx_t;
-
-static int broker_file_cb(void *opaque, const char *key, const char *value, int lineno)
+static int broker_set_cb(void *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
-    broker_file_ctx_t *x = opaque;
-    char e[512];
-    if (bs_cfg_find(g_defs, NDEFS, key) < 0) {
-        bs_log_warn("config", "%s:%d: unknown configuration '%s' ignored", x->path, lineno, key);
-        return 0;
-    }
-    if (bs_broker_config_set(x->c, key, value, e, sizeof e) != 0) {
-        snprintf(x->err, x->errlen, "%s:%d: %s", x->path, lineno, e);
-        return -1;
-    }
-    return 0;
+    return bs_broker_config_set(cfg, key, value, err, errlen);
 }
 
 int bs_broker_config_load_args(bs_broker_config_t *c, int argc, char **argv, char *err,
                                size_t errlen)
 {
     int rc = -1;
-    const char *file = NULL;
-    char e[512];
-
-    if (err && errlen)
-        err[0] = '\0';
-    /* pass 1: find the properties file and check the syntax of the rest */
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--override") == 0) {
-            if (i + 1 >= argc) {
-                snprintf(err, errlen, "--override needs an argument: --override key=value");
-                goto done;
-            }
-            i++;
-            continue;
-        }
-        if (strncmp(a, "--override=", 11) == 0 || strcmp(a, "--print-config-docs") == 0 ||
-            strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            continue;
-        if (a[0] == '-') {
-            snprintf(err, errlen, "unknown option '%s' (see basin broker --help)", a);
-            goto done;
-        }
-        if (file) {
-            snprintf(err, errlen,
-                     "more than one properties file given ('%s' and '%s'); use --override "
-                     "key=value for single settings",
-                     file, a);
-            goto done;
-        }
-        file = a;
-    }
-    if (file) {
-        broker_file_ctx_t x = {c, file, err, errlen};
-        if (bs_props_parse_file(file, broker_file_cb, &x, err, errlen) != 0)
-            goto done;
-    }
-    /* pass 2: overrides in order, after the file */
-    for (int i = 0; i < argc; i++) {
-        const char *kv;
-        if (strcmp(argv[i], "--override") == 0)
-            kv = argv[++i];
-        else if (strncmp(argv[i], "--override=", 11) == 0)
-            kv = argv[i] + 11;
-        else
-            continue;
-        const char *eq = strchr(kv, '=');
-        if (!eq || eq == kv) {
-            snprintf(err, errlen, "--override '%s': expected key=value", kv);
-            goto done;
-        }
-        char *key = bs_xstrndup(kv, (size_t)(eq - kv));
-        int r = bs_broker_config_set(c, key, eq + 1, e, sizeof e);
-        free(key);
-        if (r != 0) {
-            snprintf(err, errlen, "--override %s: %s", kv, e);
-            goto done;
-        }
-    }
+    if (bs_cfg_load_args("broker", argc, argv, broker_set_cb, c, err, errlen) != 0)
+        goto done;
     if (broker_crosscheck(c, err, errlen) != 0)
         goto done;
     rc = 0;
