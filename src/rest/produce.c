@@ -476,8 +476,269 @@ static void batch_start(prod_batch_t *b)
  * API v2
  * ---------------------------------------------------------------------- */
 
+/* ---- fast path: binary bodies without jansson ----
+ *
+ * A produce request of the binary format is {"records":[{"key":"<b64>",
+ * "value":"<b64>","partition":n}, ...]} plus keys we ignore. This scanner
+ * reads exactly that shape straight from the body (no tree, no copies of
+ * the strings) and gives up (returns -1) on anything else — escapes in
+ * strings, schema fields, unexpected types, malformed JSON — so the jansson
+ * path below handles, and reports, every other case. */
+
+typedef struct fp_s {
+    const char *p, *end;
+} fp_t;
+
+static void fp_ws(fp_t *f)
+{
+    while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t'))
+        f->p++;
+}
+
+static bool fp_lit(fp_t *f, char c)
+{
+    fp_ws(f);
+    if (f->p < f->end && *f->p == c) {
+        f->p++;
+        return true;
+    }
+    return false;
+}
+
+/* A string without escapes: [*s, *s + *n). */
+static bool fp_str(fp_t *f, const char **s, size_t *n)
+{
+    fp_ws(f);
+    if (f->p >= f->end || *f->p != '"')
+        return false;
+    const char *b = ++f->p;
+    const char *q = memchr(b, '"', (size_t)(f->end - b));
+    if (!q || memchr(b, '\\', (size_t)(q - b)))
+        return false;
+    *s = b;
+    *n = (size_t)(q - b);
+    f->p = q + 1;
+    return true;
+}
+
+static bool fp_word(fp_t *f, const char *w)
+{
+    size_t n = strlen(w);
+    fp_ws(f);
+    if ((size_t)(f->end - f->p) >= n && memcmp(f->p, w, n) == 0) {
+        f->p += n;
+        return true;
+    }
+    return false;
+}
+
+/* Skips any JSON value (depth-limited); false on anything odd. */
+static bool fp_skip(fp_t *f, int depth)
+{
+    fp_ws(f);
+    if (f->p >= f->end || depth > 32)
+        return false;
+    char c = *f->p;
+    if (c == '"') {
+        f->p++;
+        while (f->p < f->end && *f->p != '"') {
+            if (*f->p == '\\')
+                f->p++;
+            f->p++;
+        }
+        if (f->p >= f->end)
+            return false;
+        f->p++;
+        return true;
+    }
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        f->p++;
+        if (fp_lit(f, close))
+            return true;
+        for (;;) {
+            if (c == '{') {
+                const char *k;
+                size_t kn;
+                if (!fp_str(f, &k, &kn) || !fp_lit(f, ':'))
+                    return false;
+            }
+            if (!fp_skip(f, depth + 1))
+                return false;
+            if (fp_lit(f, ','))
+                continue;
+            return fp_lit(f, close);
+        }
+    }
+    const char *b = f->p;
+    while (f->p < f->end && (strchr("+-.eE", *f->p) || (*f->p >= '0' && *f->p <= '9') ||
+                             (*f->p >= 'a' && *f->p <= 'z')))
+        f->p++;
+    return f->p > b;
+}
+
+typedef struct fp_rec_s {
+    const char *k, *v;
+    size_t kn, vn;
+    bool knull, vnull;
+    int32_t partition;
+} fp_rec_t;
+
+/* Returns the batch, or NULL when the body is not of the simple shape. */
+static prod_batch_t *fast_binary(bs_http_req_t *req, bs_rest_t *r, int32_t path_partition)
+{
+    size_t len;
+    const char *body = (const char *)bs_http_body(req, &len);
+    fp_t f = {body, body + len};
+    fp_rec_t *recs = NULL;
+    int n = 0, cap = 0;
+    bool seen = false;
+    prod_batch_t *b = NULL;
+
+    if (!fp_lit(&f, '{'))
+        goto out;
+    if (fp_lit(&f, '}'))
+        goto out;
+    for (;;) {
+        const char *k;
+        size_t kn;
+        if (!fp_str(&f, &k, &kn) || !fp_lit(&f, ':'))
+            goto out;
+        if (kn == 7 && memcmp(k, "records", 7) == 0) {
+            if (seen || !fp_lit(&f, '[') || fp_lit(&f, ']'))
+                goto out;
+            seen = true;
+            for (;;) {
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 128;
+                    recs = bs_xrealloc(recs, sizeof *recs * (size_t)cap);
+                }
+                fp_rec_t *rc = &recs[n++];
+                memset(rc, 0, sizeof *rc);
+                rc->knull = rc->vnull = true;
+                rc->partition = RD_KAFKA_PARTITION_UA;
+                if (!fp_lit(&f, '{'))
+                    goto out;
+                if (!fp_lit(&f, '}')) {
+                    for (;;) {
+                        const char *fk;
+                        size_t fkn;
+                        if (!fp_str(&f, &fk, &fkn) || !fp_lit(&f, ':'))
+                            goto out;
+                        bool is_k = fkn == 3 && memcmp(fk, "key", 3) == 0;
+                        bool is_v = fkn == 5 && memcmp(fk, "value", 5) == 0;
+                        if (is_k || is_v) {
+                            const char *sv;
+                            size_t sn;
+                            if (fp_word(&f, "null")) {
+                                sv = NULL, sn = 0;
+                            } else if (!fp_str(&f, &sv, &sn)) {
+                                goto out;
+                            }
+                            if (is_k)
+                                rc->k = sv, rc->kn = sn, rc->knull = sv == NULL;
+                            else
+                                rc->v = sv, rc->vn = sn, rc->vnull = sv == NULL;
+                        } else if (fkn == 9 && memcmp(fk, "partition", 9) == 0) {
+                            fp_ws(&f);
+                            if (fp_word(&f, "null"))
+                                goto next_field;
+                            int64_t pv = 0;
+                            const char *d = f.p;
+                            while (f.p < f.end && *f.p >= '0' && *f.p <= '9' && pv <= INT32_MAX)
+                                pv = pv * 10 + (*f.p++ - '0');
+                            if (f.p == d || pv > INT32_MAX || (f.p < f.end && strchr(".eE", *f.p)))
+                                goto out;
+                            rc->partition = (int32_t)pv;
+                        } else if (!fp_skip(&f, 1)) {
+                            goto out;
+                        }
+                    next_field:
+                        if (fp_lit(&f, ','))
+                            continue;
+                        if (fp_lit(&f, '}'))
+                            break;
+                        goto out;
+                    }
+                }
+                if (fp_lit(&f, ','))
+                    continue;
+                if (fp_lit(&f, ']'))
+                    break;
+                goto out;
+            }
+        } else if ((kn >= 10 && memcmp(k + kn - 6, "schema", 6) == 0) ||
+                   (kn >= 13 && memcmp(k + kn - 9, "schema_id", 9) == 0)) {
+            goto out; /* schemas: leave it to the full path */
+        } else if (!fp_skip(&f, 1)) {
+            goto out;
+        }
+        if (fp_lit(&f, ','))
+            continue;
+        if (fp_lit(&f, '}'))
+            break;
+        goto out;
+    }
+    fp_ws(&f);
+    if (f.p != f.end || !seen)
+        goto out;
+
+    size_t need = 0;
+    for (int i = 0; i < n; i++)
+        need += bs_rest_b64_maxlen(recs[i].kn) + bs_rest_b64_maxlen(recs[i].vn);
+    b = bs_xcalloc(1, sizeof *b);
+    b->r = r;
+    b->req = req;
+    b->topic = bs_xstrdup(bs_http_param(req, "topic"));
+    b->path_partition = path_partition;
+    b->fmt = BS_REST_FMT_BINARY;
+    b->key_schema_id = b->value_schema_id = -1;
+    b->key_sid_in = b->value_sid_in = -1;
+    b->n = n;
+    b->recs = bs_xcalloc((size_t)n, sizeof *b->recs);
+    b->dcap = need;
+    b->data = need ? bs_xmalloc(need) : NULL;
+    for (int i = 0; i < n; i++) {
+        prod_rec_t *rc = &b->recs[i];
+        rc->b = b;
+        rc->partition = recs[i].partition;
+        rc->knull = recs[i].knull;
+        rc->vnull = recs[i].vnull;
+        if (!rc->knull) {
+            uint8_t *o = batch_alloc(b, bs_rest_b64_maxlen(recs[i].kn));
+            long dl = bs_rest_b64_decode(recs[i].k, recs[i].kn, o);
+            if (dl < 0)
+                goto bad;
+            rc->key = o, rc->klen = (size_t)dl;
+        }
+        if (!rc->vnull) {
+            uint8_t *o = batch_alloc(b, bs_rest_b64_maxlen(recs[i].vn));
+            long dl = bs_rest_b64_decode(recs[i].v, recs[i].vn, o);
+            if (dl < 0)
+                goto bad;
+            rc->val = o, rc->vlen = (size_t)dl;
+        }
+    }
+    goto out;
+bad: /* the full path names the record */
+    batch_free(b);
+    b = NULL;
+out:
+    free(recs);
+    return b;
+}
+
 static void v2_produce(bs_http_req_t *req, bs_rest_t *r, int32_t path_partition)
 {
+    if (bs_rest_fmt_of_media(bs_http_header(req, "Content-Type")) != BS_REST_FMT_JSON &&
+        bs_rest_fmt_of_media(bs_http_header(req, "Content-Type")) != BS_REST_FMT_AVRO &&
+        bs_rest_fmt_of_media(bs_http_header(req, "Content-Type")) != BS_REST_FMT_UNKNOWN) {
+        prod_batch_t *fb = fast_binary(req, r, path_partition);
+        if (fb) {
+            batch_start(fb);
+            return;
+        }
+    }
     prod_batch_t *b = NULL;
     json_error_t je;
     char msg[512];

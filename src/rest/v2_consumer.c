@@ -421,7 +421,12 @@ static void create_job(bs_rest_t *r, bs_http_req_t *req, void *arg)
     conf = rd_kafka_conf_new();
     char fb[32];
     snprintf(fb, sizeof fb, "%d", (int)r->cfg->fetch_min_bytes);
+    /* librdkafka 2.0 pauses a partition's fetcher for fetch.error.backoff.ms
+     * when its prefetch queue is full: with the default 500 ms a reader
+     * draining the queue in big GETs stalls twice a second */
     if (conf_put(conf, "enable.auto.offset.store", "false", err, sizeof err) != 0 ||
+        conf_put(conf, "fetch.error.backoff.ms", "5", err, sizeof err) != 0 ||
+        conf_put(conf, "queued.min.messages", "500000", err, sizeof err) != 0 ||
         conf_put(conf, "enable.partition.eof", "false", err, sizeof err) != 0 ||
         conf_put(conf, "client.id", name, err, sizeof err) != 0 ||
         (r->cfg->fetch_min_bytes >= 0 && conf_put(conf, "fetch.min.bytes", fb, err, sizeof err)) ||
