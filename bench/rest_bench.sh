@@ -64,21 +64,23 @@ ceil=$("$BUILD/bench/kbench" produce --bootstrap "$B" --topic ceil --partitions 
        sed -n 's/.*msgs_per_s=\([0-9]*\).*/\1/p')
 echo "ceiling (kbench produce, acks=all): $ceil msgs/s"
 
-wrkrun() { # body-file -> "req/s bad p99"
+wrkrun() { # body-file [conns] -> "req/s bad p99"
     BODY_FILE=$1 CTYPE=application/vnd.kafka.binary.v2+json \
-        wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/rest_post.lua "$H/topics/rb" >"$TMP/wrk.out" 2>&1
+        wrk -t2 -c"${2:-$CONNS}" -d"${DURATION}s" --latency -s bench/rest_post.lua "$H/topics/rb" >"$TMP/wrk.out" 2>&1
     local rps bad p99
     rps=$(awk '/^Requests\/sec/ {printf "%d", $2}' "$TMP/wrk.out")
     bad=$(awk '/^BAD/ {print $2}' "$TMP/wrk.out")
     p99=$(awk '$1=="99%" {print $2}' "$TMP/wrk.out")
     echo "$rps $bad $p99"
 }
-b100=() s1=()
+b100=() s1=() s2=()
 for _ in $(seq 1 "$RUNS"); do
     read -r r bad p99 < <(wrkrun "$TMP/b100.json"); b100+=("$r/$bad/$p99")
     echo "batch100: $r req/s = $((r * 100)) records/s (errors $bad, p99 $p99)"
     read -r r bad p99 < <(wrkrun "$TMP/b1.json"); s1+=("$r/$bad/$p99")
     echo "single: $r req/s (errors $bad, p99 $p99)"
+    read -r r bad p99 < <(wrkrun "$TMP/b1.json" $((CONNS * 2))); s2+=("$r/$bad/$p99")
+    echo "single, $((CONNS * 2)) connections: $r req/s (errors $bad, p99 $p99)"
 done
 
 # read: fill rb to READN records directly, then read them through the proxy
@@ -105,7 +107,9 @@ if [ "${NO_WRITE:-0}" != 1 ]; then
         for x in "${b100[@]}"; do IFS=/ read -r r bad p99 <<<"$x"
             echo "| POST 100 records/request (binary) | $((r * 100)) records/s ($r req/s, p99 $p99, $bad errors) | 500,000 |"; done
         for x in "${s1[@]}"; do IFS=/ read -r r bad p99 <<<"$x"
-            echo "| POST 1 record/request (binary) | $r req/s (p99 $p99, $bad errors) | 30,000 |"; done
+            echo "| POST 1 record/request (binary), $CONNS connections | $r req/s (p99 $p99, $bad errors) | 30,000 |"; done
+        for x in "${s2[@]}"; do IFS=/ read -r r bad p99 <<<"$x"
+            echo "| POST 1 record/request (binary), $((CONNS * 2)) connections | $r req/s (p99 $p99, $bad errors) | 30,000 |"; done
         echo "| GET records, one consumer instance (max_bytes $MAXB) | $rrate records/s | 500,000 |"
     } >>bench/RESULTS.md
 fi

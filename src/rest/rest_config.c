@@ -97,10 +97,12 @@ static const bs_cfg_def_t g_defs[] = {
      .flags = R | BS_CFG_F_BASIN, .min = 1024, .max = 2147483647.0, .importance = BS_CFG_LOW,
      .offset = OFF(max_request_bytes),
      .doc = "Largest request body accepted (bigger bodies get 413)."},
-    {.name = "producer.linger.ms", .type = BS_CFG_INT, .dflt = "1", .flags = R | BS_CFG_F_BASIN,
+    {.name = "producer.linger.ms", .type = BS_CFG_INT, .dflt = "0", .flags = R | BS_CFG_F_BASIN,
      .min = 0, .max = 900000, .importance = BS_CFG_LOW, .offset = OFF(producer_linger_ms),
-     .doc = "linger.ms of the shared producer: records of concurrent requests sent within this "
-            "time share one batch."},
+     .doc = "linger.ms of the shared producer (0 as the Java producer Confluent's proxy uses): "
+            "under load, records of concurrent requests still share batches while a previous "
+            "request to the broker is in flight; a higher value trades latency for fewer, larger "
+            "batches."},
     {.name = "admin.request.timeout.ms", .type = BS_CFG_INT, .dflt = "30000",
      .flags = R | BS_CFG_F_BASIN, .min = 100, .max = NOMAX, .importance = BS_CFG_LOW,
      .offset = OFF(admin_timeout_ms),
