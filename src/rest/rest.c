@@ -368,12 +368,20 @@ static rd_kafka_t *producer_new(bs_rest_t *r, char *err, size_t errlen)
     return rk;
 }
 
+/* GET / answers {} (Confluent's root resource; `basin up` probes it). */
+static void h_root(bs_http_req_t *req, void *ctx)
+{
+    (void)ctx;
+    bs_http_reply(req, 200, NULL, "{}", 2);
+}
+
 static bs_http_route_t *build_routes(const bs_rest_config_t *cfg, int *n)
 {
     int total = (cfg->api_v2_enable ? bs_rest_v2_nroutes : 0) +
-                (cfg->api_v3_enable ? bs_rest_v3_nroutes : 0);
+                (cfg->api_v3_enable ? bs_rest_v3_nroutes : 0) + 1;
     bs_http_route_t *rt = bs_xcalloc((size_t)total + 1, sizeof *rt);
     int k = 0;
+    rt[k++] = (bs_http_route_t){"GET", "/", h_root};
     if (cfg->api_v2_enable)
         for (int i = 0; i < bs_rest_v2_nroutes; i++)
             rt[k++] = bs_rest_v2_routes[i];

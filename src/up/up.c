@@ -371,6 +371,8 @@ static const bs_opt_spec_t up_opts[] = {
     {"broker-port", BS_OPT_VALUE, "PORT", "Kafka listener port (default 9092)"},
     {"registry-port", BS_OPT_VALUE, "PORT", "Schema Registry port (default 8081)"},
     {"no-registry", BS_OPT_FLAG, NULL, "do not start the Schema Registry"},
+    {"rest-port", BS_OPT_VALUE, "PORT", "REST Proxy port (default 8082)"},
+    {"no-rest", BS_OPT_FLAG, NULL, "do not start the REST Proxy"},
     {"broker-override", BS_OPT_LIST, "K=V", "extra broker setting (basin broker --override)"},
     {"help", BS_OPT_FLAG, NULL, "print this help"},
 };
@@ -406,7 +408,7 @@ int bs_up_main(int argc, char **argv)
     bs_opts_t o;
     static up_t u; /* large (argument buffers); one per process */
     char err[512];
-    int rc = 2, lockfd = -1, broker_port, registry_port;
+    int rc = 2, lockfd = -1, broker_port, registry_port, rest_port;
 
     memset(&u, 0, sizeof(u));
     if (bs_opts_parse(&o, up_opts, N_UP_OPTS, argc, argv, err, sizeof(err)) != 0)
@@ -421,8 +423,14 @@ int bs_up_main(int argc, char **argv)
         goto done;
     }
     if (port_opt(&o, "broker-port", 9092, &broker_port, err, sizeof(err)) ||
-        port_opt(&o, "registry-port", 8081, &registry_port, err, sizeof(err)))
+        port_opt(&o, "registry-port", 8081, &registry_port, err, sizeof(err)) ||
+        port_opt(&o, "rest-port", 8082, &rest_port, err, sizeof(err)))
         goto bad;
+    if (rest_port == broker_port || rest_port == registry_port) {
+        snprintf(err, sizeof(err), "--rest-port %d is also the %s port", rest_port,
+                 rest_port == broker_port ? "broker" : "registry");
+        goto bad;
+    }
     if (broker_port == registry_port) {
         snprintf(err, sizeof(err), "--broker-port and --registry-port are both %d", broker_port);
         goto bad;
@@ -518,6 +526,23 @@ int bs_up_main(int argc, char **argv)
     svc_arg(r, "%s", "--override", 0);
     svc_arg(r, "%s", "kafkastore.topic.replication.factor=1", 0);
 
+    svc_t *rp = &u.svc[u.nsvc++];
+    rp->name = "rest-proxy";
+    rp->cmd = "rest";
+    rp->probe = PROBE_HTTP;
+    rp->port = rest_port;
+    rp->enabled = !bs_opts_has(&o, "no-rest") && have_command(u.exe, "rest");
+    rp->after = 0; /* a client of the broker, like the registry */
+    snprintf(rp->endpoint, sizeof(rp->endpoint), "http://%s:%d", u.host, rest_port);
+    svc_arg(rp, "%s", u.exe, 0);
+    svc_arg(rp, "%s", "rest", 0);
+    svc_arg(rp, "%s", "--override", 0);
+    svc_arg(rp, "listeners=http://%s:%d", u.host, rest_port);
+    svc_arg(rp, "%s", "--override", 0);
+    svc_arg(rp, "bootstrap.servers=%s:%d", u.host, broker_port);
+    svc_arg(rp, "%s", "--override", 0);
+    svc_arg(rp, "schema.registry.url=http://%s:%d", u.host, registry_port);
+
     for (int i = 0; i < u.nsvc; i++) {
         svc_t *s = &u.svc[i];
         char lp[sizeof(s->log_path)];
@@ -528,19 +553,23 @@ int bs_up_main(int argc, char **argv)
             fprintf(stderr,
                     "basin up: port %d (%s) on %s is already in use; stop what listens there or "
                     "pass --%s-port\n",
-                    s->port, s->name, u.host, i == 0 ? "broker" : "registry");
+                    s->port, s->name, u.host,
+                    i == 0   ? "broker"
+                    : i == 1 ? "registry"
+                             : "rest");
             goto done;
         }
     }
 
     bs_log_info(UP, "basin up: data directory %s, executable %s", u.dir, u.exe);
     for (int i = 0; i < u.nsvc; i++)
-        bs_log_info(UP, "service %s: %s (%s)", u.svc[i].name,
-                    u.svc[i].enabled ? u.svc[i].endpoint : "not started",
-                    u.svc[i].enabled
-                        ? u.svc[i].log_path
-                        : (bs_opts_has(&o, "no-registry") ? "--no-registry"
-                                                          : "this build has no `basin registry`"));
+        bs_log_info(
+            UP, "service %s: %s (%s)", u.svc[i].name,
+            u.svc[i].enabled ? u.svc[i].endpoint : "not started",
+            u.svc[i].enabled ? u.svc[i].log_path
+            : i == 2 ? (bs_opts_has(&o, "no-rest") ? "--no-rest" : "this build has no `basin rest`")
+                     : (bs_opts_has(&o, "no-registry") ? "--no-registry"
+                                                       : "this build has no `basin registry`"));
 
     struct sigaction sa = {0};
     sa.sa_handler = on_stop;
