@@ -450,7 +450,11 @@ int bs_rest_main(int argc, char **argv)
     }
     r->poller_started = true;
 
+    /* bounded: an unreachable cluster must not keep the REST API down */
+    int32_t saved = cfg.admin_timeout_ms;
+    cfg.admin_timeout_ms = saved < 5000 ? saved : 5000;
     const struct rd_kafka_metadata *md = bs_rest_metadata(r, err, sizeof err);
+    cfg.admin_timeout_ms = saved;
     if (md) {
         char *cid = rd_kafka_clusterid(r->rk, cfg.admin_timeout_ms);
         if (cid) {

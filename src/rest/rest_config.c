@@ -306,83 +306,17 @@ static int derive(bs_rest_config_t *c, char *err, size_t errlen)
     return 0;
 }
 
-typedef struct file_ctx_s {
-    bs_rest_config_t *c;
-    const char *path;
-    char *err;
-    size_t errlen;
-} file_ctx_t;
-
-static int file_cb(void *opaque, const char *key, const char *value, int lineno)
+static int set_cb(void *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
-    file_ctx_t *x = opaque;
-    char e[512];
-    if (bs_rest_config_set(x->c, key, value, e, sizeof e) != 0) {
-        snprintf(x->err, x->errlen, "%s:%d: %s", x->path, lineno, e);
-        return -1;
-    }
-    return 0;
+    return bs_rest_config_set(cfg, key, value, err, errlen);
 }
 
 int bs_rest_config_load_args(bs_rest_config_t *c, int argc, char **argv, char *err, size_t errlen)
 {
-    const char *file = NULL;
-    char e[512];
-
     if (err && errlen)
         err[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--override") == 0) {
-            if (i + 1 >= argc) {
-                snprintf(err, errlen, "--override needs an argument: --override key=value");
-                return -1;
-            }
-            i++;
-            continue;
-        }
-        if (strncmp(a, "--override=", 11) == 0 || strcmp(a, "--print-config-docs") == 0 ||
-            strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            continue;
-        if (a[0] == '-') {
-            snprintf(err, errlen, "unknown option '%s' (see basin rest --help)", a);
-            return -1;
-        }
-        if (file) {
-            snprintf(err, errlen,
-                     "more than one properties file given ('%s' and '%s'); use --override "
-                     "key=value for single settings",
-                     file, a);
-            return -1;
-        }
-        file = a;
-    }
-    if (file) {
-        file_ctx_t x = {c, file, err, errlen};
-        if (bs_props_parse_file(file, file_cb, &x, err, errlen) != 0)
-            return -1;
-    }
-    for (int i = 0; i < argc; i++) {
-        const char *kv;
-        if (strcmp(argv[i], "--override") == 0)
-            kv = argv[++i];
-        else if (strncmp(argv[i], "--override=", 11) == 0)
-            kv = argv[i] + 11;
-        else
-            continue;
-        const char *eq = strchr(kv, '=');
-        if (!eq || eq == kv) {
-            snprintf(err, errlen, "--override '%s': expected key=value", kv);
-            return -1;
-        }
-        char *key = bs_xstrndup(kv, (size_t)(eq - kv));
-        int r = bs_rest_config_set(c, key, eq + 1, e, sizeof e);
-        free(key);
-        if (r != 0) {
-            snprintf(err, errlen, "--override %s: %s", kv, e);
-            return -1;
-        }
-    }
+    if (bs_cfg_load_args("rest", argc, argv, set_cb, c, err, errlen) != 0)
+        return -1;
     if (!c->bootstrap || !c->bootstrap[0]) {
         snprintf(err, errlen, "bootstrap.servers must name at least one broker");
         return -1;
