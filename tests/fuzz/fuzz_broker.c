@@ -21,9 +21,15 @@
  * leak check), and after teardown no timer is left armed on the loop (a
  * timer surviving its connection or group would fire on freed memory).
  *
- * Seeds: tests/fuzz/corpus/broker/ holds client sessions recorded from
- * librdkafka/kcat against a real `basin broker` (all connections of one run
- * concatenated, frames unchanged), plus minimized fuzzer finds.
+ * Seeds: tests/fuzz/corpus/broker/seed-* are client sessions recorded from
+ * kcat, librdkafka (build/itest/admin suite, group_admin, eos_txn) and
+ * kafkajs against a real `basin broker`: a loopback proxy (the broker
+ * advertising the proxy's port) logged every request frame, and the frames
+ * of all connections of one run were concatenated in arrival order,
+ * unchanged. The broker ran with this file's getrandom() compiled into a
+ * shared object and LD_PRELOADed, so the member ids in the recordings are
+ * the ones this target hands out. The other files are minimized fuzzer
+ * finds (regress-* reproduced a bug or a timeout).
  */
 #include <ftw.h>
 #include <stdint.h>
@@ -47,6 +53,24 @@ static bs_broker_config_t g_cfg;
 static bs_broker_t g_b;
 static bs_listen_t g_listen;
 static char g_dir[256];
+
+/* Member ids are random (getrandom, group.c): replayed sessions could never
+ * name a member the broker made. This deterministic getrandom replaces
+ * libc's in this executable (restarting at 0 with every input), so the
+ * ids equal those of a recording made with the same function preloaded
+ * into `basin broker` (see the corpus notes above). */
+static uint64_t g_rand_seq;
+
+ssize_t getrandom(void *buf, size_t len, unsigned int flags)
+{
+    uint8_t *p = buf;
+    (void)flags;
+    if (len >= 16)
+        g_rand_seq++; /* id-sized requests only: libraries ask for a byte at start-up */
+    for (size_t i = 0; i < len; i++)
+        p[i] = i < 8 ? (uint8_t)(g_rand_seq >> (8 * (7 - i))) : (uint8_t)(0xA5 ^ i);
+    return (ssize_t)len;
+}
 
 static void stop_cb(bs_loop_t *loop, bs_timer_t *t)
 {
@@ -77,7 +101,8 @@ static void fz_setup(void)
 {
     char err[256];
     snprintf(g_dir, sizeof(g_dir), "/tmp/fuzz_broker.%d", (int)getpid());
-    bs_log_set_level((bs_log_level_t)(BS_LOG_ERROR + 1));
+    /* FUZZ_BROKER_LOG=1 shows the broker's log (debugging a corpus file) */
+    bs_log_set_level(getenv("FUZZ_BROKER_LOG") ? BS_LOG_INFO : (bs_log_level_t)(BS_LOG_ERROR + 1));
     bs_broker_config_init(&g_cfg);
     const char *kv[][2] = {
         {"log.dirs", g_dir},
@@ -113,6 +138,7 @@ static void fz_setup(void)
 static void broker_open(void)
 {
     bs_loop_t *loop = g_b.loop;
+    g_rand_seq = 0;
     nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
     if (mkdir(g_dir, 0755) != 0)
         abort();
