@@ -27,6 +27,19 @@
  *     suspended list; the reply, from any thread, stores the response and
  *     resumes it; MHD then calls on_access again, which queues it.
  *
+ * Streaming routes (cfg->streams): req_begin calls the route's `head`
+ * handler on the first call. If it installs a body callback or replies, the
+ * request is REQ_BODY in streaming mode: stream_upload hands each chunk to
+ * the callback, and at the end of the body queues the reply (or suspends
+ * until there is one, as above). A streamed reply is an MHD callback
+ * response (chunked): stream_reader copies what bs_http_stream_write
+ * buffered, and suspends the connection (s_waiting, on the suspended list)
+ * when nothing is buffered yet; a write or bs_http_stream_end resumes it.
+ * The response holds a reference to the request (dropped by its free
+ * callback); the application holds one from `head` until
+ * bs_http_stream_end. MHD 0.9.75 cannot send a response while the body is
+ * still arriving (see http.h), so the reply starts at the end of the body.
+ *
  * Lifetime: a request holds one reference for MHD (dropped by completed_cb)
  * and one for the application from the handler call until its reply
  * (dropped by req_finish); the last one frees it. A suspended connection is
@@ -122,6 +135,17 @@ struct bs_http_req_s {
     bs_http_qparam_t q[BS_HTTP_MAX_QPARAMS];
     uint8_t *body;
     size_t blen, bcap;
+    /* streaming routes (see the bottom of the diagram) */
+    bool streaming;          /* MHD thread: body goes to body_cb (or is dropped) */
+    bool body_ended;         /* MHD thread: body_cb saw the end */
+    bs_http_body_fn body_cb; /* NULL: drop the body */
+    void *body_arg;
+    bool s_begun;   /* g_mu: bs_http_stream_begin called */
+    bool s_ended;   /* g_mu: bs_http_stream_end called */
+    bool s_dead;    /* g_mu: connection completed or server stopped */
+    bool s_waiting; /* g_mu: content reader suspended, linked on srv->susp */
+    uint8_t *sbuf;  /* g_mu: response bytes written, not yet sent */
+    size_t soff, slen, scap;
     struct timespec t0;
     char *heap; /* when the URI does not fit inl */
     char inl[BS_HTTP_INLINE];
@@ -135,6 +159,7 @@ static void req_free(bs_http_req_t *req)
     if (req->resp)
         MHD_destroy_response(req->resp);
     free(req->body);
+    free(req->sbuf);
     free(req->heap);
     free(req);
 }
@@ -314,6 +339,132 @@ void bs_http_reply_error(bs_http_req_t *req, int status, int error_code, const c
     va_end(ap);
 }
 
+/* ------------------------------------------------------------- streaming */
+
+void bs_http_stream_body(bs_http_req_t *req, bs_http_body_fn cb, void *arg)
+{
+    req->body_cb = cb;
+    req->body_arg = arg;
+}
+
+/* MHD's content reader of a streamed reply. @locality MHD thread. */
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    bs_http_req_t *req = cls;
+    ssize_t n;
+    pthread_mutex_lock(&g_mu);
+    if (req->soff < req->slen) {
+        size_t k = req->slen - req->soff;
+        if (k > max)
+            k = max;
+        memcpy(buf, req->sbuf + req->soff, k);
+        req->soff += k;
+        if (req->soff == req->slen)
+            req->soff = req->slen = 0;
+        n = (ssize_t)k;
+    } else if (req->s_dead || req->srv->stopping) {
+        n = MHD_CONTENT_READER_END_WITH_ERROR;
+    } else if (req->s_ended) {
+        n = MHD_CONTENT_READER_END_OF_STREAM;
+    } else {
+        /* nothing ready: park until bs_http_stream_write/_end (returning 0
+         * without suspending would make MHD spin) */
+        MHD_suspend_connection(req->conn);
+        req->s_waiting = true;
+        bs_http_server_t *s = req->srv;
+        req->prev = NULL;
+        req->next = s->susp;
+        if (s->susp)
+            s->susp->prev = req;
+        s->susp = req;
+        n = 0;
+    }
+    pthread_mutex_unlock(&g_mu);
+    return n;
+}
+
+static void stream_free_cb(void *cls)
+{
+    req_unref(cls); /* the response's reference */
+}
+
+/* @locks g_mu */
+static void stream_wake_locked(bs_http_req_t *req)
+{
+    if (!req->s_waiting)
+        return;
+    req->s_waiting = false;
+    susp_unlink_locked(req);
+    MHD_resume_connection(req->conn);
+}
+
+void bs_http_stream_begin(bs_http_req_t *req, int status, const char *content_type)
+{
+    __atomic_add_fetch(&req->refs, 1, __ATOMIC_RELAXED); /* the response's */
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 16384, stream_reader, req, stream_free_cb);
+    if (!resp) {
+        bs_log_error(req->srv->service, "http: cannot create a response (out of memory)");
+        req_unref(req);
+    } else {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                content_type ? content_type : bs_http_media(req));
+    }
+    pthread_mutex_lock(&g_mu);
+    if (req->replied || req->orphaned) { /* orphaned at a stop (or a bug) */
+        pthread_mutex_unlock(&g_mu);
+        if (resp)
+            MHD_destroy_response(resp);
+        return;
+    }
+    req->replied = true;
+    req->s_begun = true;
+    req->status = status;
+    req->resp = resp;
+    if (req->suspended) { /* body complete, waiting for this reply */
+        req->suspended = false;
+        susp_unlink_locked(req);
+        MHD_resume_connection(req->conn);
+    }
+    pthread_mutex_unlock(&g_mu);
+}
+
+int bs_http_stream_write(bs_http_req_t *req, const void *data, size_t len)
+{
+    int rc = -1;
+    pthread_mutex_lock(&g_mu);
+    if (!req->s_begun || req->s_dead || req->orphaned || req->s_ended)
+        goto done;
+    if (req->slen + len > req->scap) {
+        size_t cap = req->scap ? req->scap : 4096;
+        while (cap < req->slen + len)
+            cap *= 2;
+        uint8_t *nb = realloc(req->sbuf, cap);
+        if (!nb)
+            goto done;
+        req->sbuf = nb;
+        req->scap = cap;
+    }
+    memcpy(req->sbuf + req->slen, data, len);
+    req->slen += len;
+    stream_wake_locked(req);
+    rc = 0;
+done:
+    pthread_mutex_unlock(&g_mu);
+    return rc;
+}
+
+void bs_http_stream_end(bs_http_req_t *req)
+{
+    pthread_mutex_lock(&g_mu);
+    req->s_ended = true;
+    if (!req->orphaned)
+        stream_wake_locked(req);
+    pthread_mutex_unlock(&g_mu);
+    req_unref(req); /* the application's */
+}
+
 /* The layer's own errors: "HTTP 404 Not Found". */
 static void reply_std_error(bs_http_req_t *req, int status)
 {
@@ -458,6 +609,19 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
                      req->pathlen < req->urilen ? req->uri + req->pathlen + 1 : "", req->status, us,
                      toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     }
+    if (req->streaming) {
+        pthread_mutex_lock(&g_mu);
+        req->s_dead = true;                      /* later writes are dropped */
+        struct MHD_Response *unsent = req->resp; /* never queued: it holds a reference */
+        req->resp = NULL;
+        pthread_mutex_unlock(&g_mu);
+        if (unsent)
+            MHD_destroy_response(unsent);
+        if (req->body_cb && !req->body_ended) { /* client gone mid-body */
+            req->body_ended = true;
+            req->body_cb(req, NULL, 0, true, req->body_arg);
+        }
+    }
     if (__atomic_load_n(&req->orphaned, __ATOMIC_ACQUIRE)) {
         pthread_mutex_lock(&g_mu);
         l->srv->orphans--; /* bs_http_server_stop() waits for these */
@@ -496,14 +660,12 @@ static void reply_shutdown(bs_http_req_t *req)
     req->resp = shutdown_response(req);
 }
 
-static enum MHD_Result req_dispatch(bs_http_req_t *req)
+/* After the handler (or the end of a streamed body): queues the reply, or
+ * parks the connection until there is one. */
+static enum MHD_Result req_queue_or_park(bs_http_req_t *req)
 {
-    req->phase = REQ_DISPATCHED;
     bs_http_server_t *s = req->srv;
-    __atomic_add_fetch(
-        &req->refs, 1,
-        __ATOMIC_RELAXED); /* the application's, until its reply; no other thread has req yet */
-    s->router.routes[req->route].route->fn(req, s->ctx);
+    req->phase = REQ_DISPATCHED;
     pthread_mutex_lock(&g_mu);
     if (!req->replied) {
         if (s->stopping) { /* too late to park it: answer now, orphan it */
@@ -526,6 +688,56 @@ static enum MHD_Result req_dispatch(bs_http_req_t *req)
     }
     pthread_mutex_unlock(&g_mu);
     return req_send(req);
+}
+
+static enum MHD_Result req_dispatch(bs_http_req_t *req)
+{
+    req->phase = REQ_DISPATCHED;
+    bs_http_server_t *s = req->srv;
+    __atomic_add_fetch(
+        &req->refs, 1,
+        __ATOMIC_RELAXED); /* the application's, until its reply; no other thread has req yet */
+    s->router.routes[req->route].route->fn(req, s->ctx);
+    return req_queue_or_park(req);
+}
+
+/* Calls the `head` handler of a streaming route (if req's route is one). */
+static void req_head(bs_http_req_t *req)
+{
+    bs_http_server_t *s = req->srv;
+    bs_http_handler_fn fn = s->router.routes[req->route].route->fn;
+    for (int i = 0; i < s->cfg.nstreams; i++) {
+        if (s->cfg.streams[i].fn != fn || !s->cfg.streams[i].head)
+            continue;
+        /* the application's reference, kept if it goes streaming */
+        __atomic_add_fetch(&req->refs, 1, __ATOMIC_RELAXED);
+        s->cfg.streams[i].head(req, s->ctx);
+        pthread_mutex_lock(&g_mu);
+        bool replied = req->replied;
+        pthread_mutex_unlock(&g_mu);
+        if (replied || req->body_cb)
+            req->streaming = true; /* a reply already dropped the reference */
+        else
+            req_unref(req); /* ordinary request after all: never the last ref */
+        return;
+    }
+}
+
+/* A streaming route's body: chunks to the callback, then the reply. */
+static enum MHD_Result stream_upload(bs_http_req_t *req, const char *data, size_t *size)
+{
+    size_t n = *size;
+    if (n) {
+        *size = 0;
+        if (req->body_cb && !req->body_ended)
+            req->body_cb(req, (const uint8_t *)data, n, false, req->body_arg);
+        return MHD_YES;
+    }
+    if (req->body_cb && !req->body_ended) {
+        req->body_ended = true;
+        req->body_cb(req, NULL, 0, false, req->body_arg);
+    }
+    return req_queue_or_park(req);
 }
 
 static bool method_has_body(const char *m)
@@ -577,6 +789,8 @@ static enum MHD_Result req_begin(bs_http_req_t *req, const char *method)
         req->media_type = c->produces[media].type;
     if (!st && media < 0)
         st = 406;
+    if (!st)
+        req_head(req);
     /* Answer on the next call, never on this first one: libmicrohttpd
      * 0.9.75 closes the connection after a response queued while the
      * headers are still being processed (no keep-alive). */
@@ -598,6 +812,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     case REQ_NEW:
         return req_begin(req, method);
     case REQ_BODY: {
+        if (req->streaming)
+            return stream_upload(req, upload_data, upload_data_size);
         size_t n = *upload_data_size;
         if (n == 0) { /* upload complete */
             if (req->pending_status)
@@ -829,6 +1045,14 @@ void bs_http_server_stop(bs_http_server_t *s)
     while (s->susp) {
         bs_http_req_t *req = s->susp;
         susp_unlink_locked(req);
+        if (req->s_waiting) { /* a streamed reply in progress: cut it off */
+            req->s_waiting = false;
+            req->s_dead = true;
+            __atomic_store_n(&req->orphaned, true, __ATOMIC_RELEASE);
+            MHD_resume_connection(req->conn);
+            orphans++;
+            continue;
+        }
         req->suspended = false;
         __atomic_store_n(&req->orphaned, true, __ATOMIC_RELEASE);
         req->replied = true;
@@ -840,7 +1064,9 @@ void bs_http_server_stop(bs_http_server_t *s)
     s->orphans += orphans;
     pthread_mutex_unlock(&g_mu);
     if (orphans)
-        bs_log_warn(s->service, "%s: stopping with %d request%s awaiting a reply (answered 503)",
+        bs_log_warn(s->service,
+                    "%s: stopping with %d request%s awaiting a reply or streaming one (answered "
+                    "503 / cut off)",
                     s->service, orphans, orphans == 1 ? "" : "s");
     if (orphans) {
         /* stop accepting, let the 503s go out (MHD_stop_daemon would just

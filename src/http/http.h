@@ -62,6 +62,38 @@ typedef struct bs_http_route_s {
     bs_http_handler_fn fn;
 } bs_http_route_t;
 
+/* Streaming routes (opt-in, listed in bs_http_config_t.streams).
+ *
+ * For a request matching a route whose handler is `fn`, the layer first
+ * calls `head` as soon as the request headers have arrived (before the body).
+ * `head` either
+ *  - returns without doing anything: the request is then served like any
+ *    other (body collected up to max_body, then `fn` called); or
+ *  - calls bs_http_stream_body() to receive the body chunk by chunk as it
+ *    arrives (no max_body limit, nothing buffered by the layer), and then
+ *    answers with a streamed response (bs_http_stream_begin/_write/_end) or
+ *    with an ordinary reply (bs_http_reply*, e.g. an error).
+ *
+ * libmicrohttpd 0.9.75 is half-duplex per connection: a response queued
+ * before the request body is complete makes it stop reading the body (and
+ * close the connection), so the streamed response's status line, headers and
+ * chunks go out as soon as the body is complete. What the application wrote
+ * before that is sent at once at that point; later writes go out as they
+ * come (the connection is suspended while nothing is ready). The body
+ * callbacks, in contrast, run as the chunks arrive, so the application can
+ * act on every piece of the body while the client is still sending. */
+typedef struct bs_http_stream_route_s {
+    bs_http_handler_fn fn;   /* the route's handler (identifies the route) */
+    bs_http_handler_fn head; /* called when the headers have arrived */
+} bs_http_stream_route_t;
+
+/* A chunk of a streamed body: data[0..len) (len > 0), or the end of the body
+ * (data NULL, len 0; aborted = true when the client went away before the
+ * body was complete). Called on the connection's I/O thread, in order, never
+ * concurrently for one request; the end is reported exactly once. */
+typedef void (*bs_http_body_fn)(bs_http_req_t *req, const uint8_t *data, size_t len, bool aborted,
+                                void *arg);
+
 /* A media type this service produces, with its server-side quality qs
  * (0 < qs <= 1). Among the types the Accept header allows (q > 0), the choice
  * orders by how specific the matching Accept range is (type/subtype, then
@@ -88,8 +120,10 @@ typedef struct bs_http_config_s {
                                     accepts any; a missing Content-Type is
                                     always accepted as JSON */
     int nconsumes;
-    size_t max_body;          /* 0 means 16 MiB */
-    const char *service_name; /* for log lines, e.g. "schema-registry" */
+    size_t max_body;                       /* 0 means 16 MiB */
+    const char *service_name;              /* for log lines, e.g. "schema-registry" */
+    const bs_http_stream_route_t *streams; /* streaming routes (may be NULL) */
+    int nstreams;
 } bs_http_config_t;
 
 /* Binds every listener and starts serving, or returns NULL with a message in
@@ -142,6 +176,21 @@ void bs_http_reply_json(bs_http_req_t *req, int status, json_t *body);
 /* Body {"error_code":error_code,"message":"<formatted>"}. */
 void bs_http_reply_error(bs_http_req_t *req, int status, int error_code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* ---- streaming (see bs_http_stream_route_t) ---- */
+
+/* From a `head` handler only: delivers the body to cb(req, chunk, arg). */
+void bs_http_stream_body(bs_http_req_t *req, bs_http_body_fn cb, void *arg);
+/* Starts the streamed response (any thread; instead of a bs_http_reply*):
+ * status, content_type NULL = negotiated type, chunked transfer encoding.
+ * The request then stays valid until bs_http_stream_end(). */
+void bs_http_stream_begin(bs_http_req_t *req, int status, const char *content_type);
+/* Appends data to the response (copied; any thread, not concurrently with
+ * another call for the same request). Returns 0, or -1 when the client is
+ * gone or the server stopped (the data is dropped; still call _end). */
+int bs_http_stream_write(bs_http_req_t *req, const void *data, size_t len);
+/* Ends the response (last chunk). After this, do not touch req. */
+void bs_http_stream_end(bs_http_req_t *req);
 
 /* ---- forwarding (follower -> leader) ---- */
 

@@ -19,6 +19,20 @@
  *   batch_finish              writes the response in record order, replies,
  *                              frees the batch
  *
+ * Streaming v3 (a chunked request body): the HTTP layer's streaming mode
+ * (bs_http_stream_route_t) calls v3_head when the headers arrive; the body
+ * chunks go to v3s_body on the I/O thread, which cuts complete JSON values
+ * off the front of its buffer (json_loadb + JSON_DISABLE_EOF_CHECK; a
+ * premature end waits for more bytes) and produces each record at once as a
+ * one-record batch tagged with its sequence number. Each batch_finish hands
+ * its report to v3s_report, which writes every report that is ready, in
+ * sequence order, to the chunked response; the stream ends once the body has
+ * ended and every report is written. Until the topic's partition count is
+ * known (worker lookup), records wait on the stream's queue; `smu` keeps
+ * them in body order (taken around every send, never by a report).
+ * libmicrohttpd 0.9.75 only starts the response once the body is complete
+ * (see http.h): records are produced as they arrive, reports follow.
+ *
  * Invariant: b->pending counts records not yet reported plus one guard held
  * by batch_send while it enqueues, so the batch cannot finish (and be freed)
  * before every record was handed to librdkafka.
@@ -68,7 +82,12 @@ typedef struct prod_batch_s {
     const char *key_schema, *value_schema;
     int key_sid_in, value_sid_in; /* ids given in the request, -1 none */
     atomic_int pending;
+    struct v3s_s *stream;       /* streaming v3: the one record's stream */
+    int seq;                    /* its index in the stream */
+    struct prod_batch_s *qnext; /* stream->wait queue */
 } prod_batch_t;
+
+static void v3s_report(struct v3s_s *st, int seq, bs_wbuf_t *w);
 
 static void batch_free(prod_batch_t *b)
 {
@@ -163,6 +182,14 @@ static void batch_finish(prod_batch_t *b)
     bs_wbuf_t w;
     bs_wbuf_init(&w);
     int status = 200;
+    if (b->stream) {
+        v3_report(&w, b, &b->recs[0]);
+        struct v3s_s *st = b->stream;
+        int seq = b->seq;
+        batch_free(b);
+        v3s_report(st, seq, &w); /* may end the stream and free st */
+        return;
+    }
     if (b->v3) {
         for (int i = 0; i < b->n; i++) {
             if (i)
@@ -1131,4 +1158,251 @@ void bs_rest_v3_produce(bs_http_req_t *req, void *ctx)
         return;
     }
     bs_rest_submit(r, req, v3_job, b, NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * API v3 records, streaming (chunked request bodies)
+ * ---------------------------------------------------------------------- */
+
+typedef struct v3s_s {
+    bs_rest_t *r;
+    bs_http_req_t *req;
+    char *topic;
+    /* I/O thread only */
+    uint8_t *in; /* body bytes not yet parsed */
+    size_t inlen, incap;
+    bool broken;         /* malformed JSON seen: the rest of the body is dropped */
+    pthread_mutex_t smu; /* held around sends: records go out in body order */
+    pthread_mutex_t mu;  /* the fields below */
+    int nrec;            /* records parsed (report slots) */
+    char **out;          /* out[i]: report i, NULL until delivered */
+    size_t *outlen;
+    int outcap;
+    int next;                        /* next report to write */
+    bool body_done;                  /* the body has ended */
+    bool lookup;                     /* the topic lookup job is still running */
+    int partitions;                  /* topic's partition count; 0 = no such topic */
+    prod_batch_t *wq_head, *wq_tail; /* records waiting for the lookup */
+} v3s_t;
+
+static void v3s_free(v3s_t *st)
+{
+    for (int i = st->next; i < st->nrec; i++)
+        free(st->out[i]);
+    free(st->out);
+    free(st->outlen);
+    free(st->in);
+    free(st->topic);
+    pthread_mutex_destroy(&st->mu);
+    pthread_mutex_destroy(&st->smu);
+    free(st);
+}
+
+/* @locks st->mu. True when nothing more will be written. */
+static bool v3s_done_locked(v3s_t *st)
+{
+    return st->body_done && !st->lookup && st->next == st->nrec;
+}
+
+static void v3s_finish(v3s_t *st)
+{
+    bs_http_stream_end(st->req);
+    v3s_free(st);
+}
+
+/* A record's report (any thread): written with every following report
+ * already delivered, in order. */
+static void v3s_report(v3s_t *st, int seq, bs_wbuf_t *w)
+{
+    pthread_mutex_lock(&st->mu);
+    st->out[seq] = (char *)w->data; /* taken over from w */
+    st->outlen[seq] = w->len;
+    w->data = NULL;
+    bs_wbuf_free(w);
+    while (st->next < st->nrec && st->out[st->next]) {
+        int i = st->next++;
+        if (i)
+            bs_http_stream_write(st->req, "\n", 1);
+        bs_http_stream_write(st->req, st->out[i], st->outlen[i]);
+        free(st->out[i]);
+        st->out[i] = NULL;
+    }
+    bool done = v3s_done_locked(st);
+    pthread_mutex_unlock(&st->mu);
+    if (done)
+        v3s_finish(st);
+}
+
+/* Checks the record's partition against the topic and produces it.
+ * @locks st->smu */
+static void v3s_send(prod_batch_t *b, int partitions)
+{
+    prod_rec_t *rc = &b->recs[0];
+    if (!rc->errmsg && (partitions <= 0 || rc->partition >= partitions))
+        rec_reject(rc, 404, "%s", "This server does not host this topic-partition.");
+    batch_send(b);
+}
+
+/* Worker: learns the topic's partition count, then sends what waited. */
+static void v3s_lookup_job(bs_rest_t *r, bs_http_req_t *req, void *arg)
+{
+    (void)req;
+    v3s_t *st = arg;
+    char err[512];
+    int cnt = bs_rest_topic_lookup(r, st->topic, 50, err, sizeof err);
+    if (cnt < 0) {
+        bs_log_warn("rest", "streamed produce to %s: %s", st->topic, err);
+        cnt = 0;
+    }
+    pthread_mutex_lock(&st->smu);
+    pthread_mutex_lock(&st->mu);
+    prod_batch_t *q = st->wq_head;
+    st->wq_head = st->wq_tail = NULL;
+    st->partitions = cnt;
+    pthread_mutex_unlock(&st->mu);
+    while (q) {
+        prod_batch_t *nx = q->qnext;
+        v3s_send(q, cnt);
+        q = nx;
+    }
+    pthread_mutex_unlock(&st->smu);
+    pthread_mutex_lock(&st->mu);
+    st->lookup = false;
+    bool done = v3s_done_locked(st);
+    pthread_mutex_unlock(&st->mu);
+    if (done)
+        v3s_finish(st);
+}
+
+/* One parsed value of the body (o NULL = malformed JSON): a record. */
+static void v3s_record(v3s_t *st, json_t *o)
+{
+    prod_batch_t *b = bs_xcalloc(1, sizeof *b);
+    b->r = st->r;
+    b->req = st->req;
+    b->doc = o;
+    b->v3 = b->v3_stream = true;
+    b->stream = st;
+    b->topic = bs_xstrdup(st->topic);
+    b->path_partition = -1;
+    b->fmt = BS_REST_FMT_BINARY;
+    b->key_schema_id = b->value_schema_id = -1;
+    b->n = 1;
+    b->recs = bs_xcalloc(1, sizeof *b->recs);
+    if (o) {
+        v3_record(b, &b->recs[0], o);
+    } else {
+        b->recs[0].b = b;
+        rec_reject(&b->recs[0], 400, "%s", "Unexpected character or malformed JSON");
+    }
+    pthread_mutex_lock(&st->smu);
+    pthread_mutex_lock(&st->mu);
+    if (st->nrec == st->outcap) {
+        st->outcap = st->outcap ? 2 * st->outcap : 16;
+        st->out = bs_xrealloc(st->out, (size_t)st->outcap * sizeof *st->out);
+        st->outlen = bs_xrealloc(st->outlen, (size_t)st->outcap * sizeof *st->outlen);
+    }
+    b->seq = st->nrec++;
+    st->out[b->seq] = NULL;
+    bool wait = st->partitions < 0;
+    if (wait) {
+        if (st->wq_tail)
+            st->wq_tail->qnext = b;
+        else
+            st->wq_head = b;
+        st->wq_tail = b;
+    }
+    int cnt = st->partitions;
+    pthread_mutex_unlock(&st->mu);
+    if (!wait)
+        v3s_send(b, cnt);
+    pthread_mutex_unlock(&st->smu);
+}
+
+static bool v3s_space(uint8_t c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',';
+}
+
+/* Cuts every complete JSON value off the front of st->in. */
+static void v3s_parse(v3s_t *st, bool end)
+{
+    size_t off = 0;
+    while (!st->broken) {
+        while (off < st->inlen && v3s_space(st->in[off]))
+            off++;
+        if (off >= st->inlen)
+            break;
+        json_error_t je;
+        json_t *o =
+            json_loadb((const char *)st->in + off, st->inlen - off, JSON_DISABLE_EOF_CHECK, &je);
+        if (!o) {
+            if (!end && json_error_code(&je) == json_error_premature_end_of_input)
+                break;         /* the rest of this value has not arrived yet */
+            st->broken = true; /* no way to find the next record: stop here */
+            v3s_record(st, NULL);
+            break;
+        }
+        off += (size_t)je.position;
+        v3s_record(st, o);
+    }
+    if (st->broken)
+        off = st->inlen;
+    memmove(st->in, st->in + off, st->inlen - off);
+    st->inlen -= off;
+}
+
+/* Body chunks (I/O thread of the connection). */
+static void v3s_body(bs_http_req_t *req, const uint8_t *data, size_t len, bool aborted, void *arg)
+{
+    (void)req;
+    v3s_t *st = arg;
+    if (data) {
+        if (st->broken)
+            return;
+        if (st->inlen + len > st->incap) {
+            size_t cap = st->incap ? st->incap : 4096;
+            while (cap < st->inlen + len)
+                cap *= 2;
+            st->in = bs_xrealloc(st->in, cap);
+            st->incap = cap;
+        }
+        memcpy(st->in + st->inlen, data, len);
+        st->inlen += len;
+        v3s_parse(st, false);
+        return;
+    }
+    if (!aborted)
+        v3s_parse(st, true); /* a truncated last value is one failed record */
+    pthread_mutex_lock(&st->mu);
+    st->body_done = true;
+    bool done = v3s_done_locked(st);
+    pthread_mutex_unlock(&st->mu);
+    if (done)
+        v3s_finish(st);
+}
+
+/* Headers of POST .../records: a chunked body is streamed, anything else
+ * (a Content-Length body) takes the ordinary path, bs_rest_v3_produce. */
+void bs_rest_v3_produce_head(bs_http_req_t *req, void *ctx)
+{
+    bs_rest_t *r = ctx;
+    const char *te = bs_http_header(req, "Transfer-Encoding");
+    const char *cid = bs_http_param(req, "cluster_id");
+    if (!te || !strstr(te, "chunked") || !cid || strcmp(cid, r->cluster_id) != 0)
+        return;
+    v3s_t *st = bs_xcalloc(1, sizeof *st);
+    st->r = r;
+    st->req = req;
+    st->topic = bs_xstrdup(bs_http_param(req, "topic_name"));
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_mutex_init(&st->smu, NULL);
+    st->partitions = bs_rest_topic_cached(r, st->topic);
+    bs_http_stream_body(req, v3s_body, st);
+    bs_http_stream_begin(req, 200, "application/json");
+    if (st->partitions < 0) {
+        st->partitions = -1;
+        st->lookup = true;
+        bs_rest_submit(r, req, v3s_lookup_job, st, NULL);
+    }
 }

@@ -486,6 +486,9 @@ int bs_rest_main(int argc, char **argv)
 
     int nroutes = 0;
     routes = build_routes(&cfg, &nroutes);
+    static const bs_http_stream_route_t streams[] = {
+        {bs_rest_v3_produce, bs_rest_v3_produce_head}, /* v3 streaming produce */
+    };
     bs_http_config_t hc = {
         .listeners = cfg.listeners,
         .threads = cfg.http_threads,
@@ -495,6 +498,8 @@ int bs_rest_main(int argc, char **argv)
         .nconsumes = (int)(sizeof g_consumes / sizeof g_consumes[0]),
         .max_body = (size_t)cfg.max_request_bytes,
         .service_name = "rest",
+        .streams = streams,
+        .nstreams = cfg.api_v3_enable ? 1 : 0,
     };
     r->http = bs_http_server_start(&hc, routes, nroutes, r, err, sizeof err);
     if (!r->http) {

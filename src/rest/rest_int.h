@@ -120,6 +120,14 @@ int bs_rest_conf_apply(bs_rest_t *r, rd_kafka_conf_t *conf, const bs_rest_kprops
 /* Parses a non-negative decimal int32 path parameter; -1 if malformed. */
 int32_t bs_rest_parse_i32(const char *s);
 
+/* ---- produce.c ---- */
+
+/* POST /v3/clusters/{cluster_id}/topics/{topic_name}/records, and its
+ * streaming `head` (a chunked body is produced record by record as it
+ * arrives; see bs_http_stream_route_t). */
+void bs_rest_v3_produce(bs_http_req_t *req, void *ctx);
+void bs_rest_v3_produce_head(bs_http_req_t *req, void *ctx);
+
 /* ---- rest_json.c ---- */
 
 /* Appends s[0..len) as a JSON string literal (with quotes). */

@@ -4,8 +4,9 @@
  * ephemeral loopback port driven with libcurl and raw sockets: routing and
  * URL-encoded params, query parsing, the JSON error bodies (400, 404, 405,
  * 406, 413, 415), asynchronous replies from another thread, forwarding,
- * 200 concurrent keep-alive connections, and a slow body that does not
- * block other clients.
+ * 200 concurrent keep-alive connections, a slow body that does not
+ * block other clients, and streaming routes (body chunks delivered as they
+ * arrive, chunked replies written from any thread, a stream cut by a stop).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -739,6 +740,184 @@ static void test_stop_with_pending(void **state)
     bs_http_reply_error(g_parked, 200, 0, "late"); /* dropped, frees the request */
 }
 
+/* ---- streaming routes --------------------------------------------------- */
+
+/* POST /stream: `head` echoes every body chunk into a chunked response as it
+ * arrives (from the MHD thread), then a separate thread writes "end\n" and
+ * ends the stream. X-Mode: plain leaves the request to the ordinary handler;
+ * X-Mode: reject replies 403 from `head` (the body is dropped). X-Mode: hang
+ * never ends the stream (for the stop test). */
+static int g_stream_seen;            /* body bytes seen by the body callback */
+static bs_http_req_t *g_stream_hung; /* X-Mode: hang */
+
+static void *stream_end_thread(void *arg)
+{
+    bs_http_req_t *req = arg;
+    usleep(50 * 1000); /* the reader is parked by now: the write resumes it */
+    assert_int_equal(bs_http_stream_write(req, "end\n", 4), 0);
+    bs_http_stream_end(req);
+    return NULL;
+}
+
+static void stream_body_cb(bs_http_req_t *req, const uint8_t *data, size_t len, bool aborted,
+                           void *arg)
+{
+    (void)aborted;
+    if (data) {
+        __atomic_add_fetch(&g_stream_seen, (int)len, __ATOMIC_RELEASE);
+        bs_http_stream_write(req, data, len);
+        return;
+    }
+    if (arg) { /* hang */
+        g_stream_hung = req;
+        return;
+    }
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, stream_end_thread, req), 0);
+    pthread_detach(t);
+}
+
+static void h_stream_head(bs_http_req_t *req, void *ctx)
+{
+    (void)ctx;
+    const char *mode = bs_http_header(req, "X-Mode");
+    if (mode && !strcmp(mode, "plain"))
+        return;
+    if (mode && !strcmp(mode, "reject")) {
+        bs_http_reply_error(req, 403, 40301, "rejected at the headers");
+        return;
+    }
+    bool hang = mode && !strcmp(mode, "hang");
+    bs_http_stream_body(req, stream_body_cb, hang ? (void *)1 : NULL);
+    bs_http_stream_begin(req, 200, "text/plain");
+}
+
+static void h_stream_full(bs_http_req_t *req, void *ctx)
+{
+    (void)ctx;
+    size_t len;
+    const uint8_t *b = bs_http_body(req, &len);
+    char out[256];
+    int n = snprintf(out, sizeof out, "plain:%.*s", (int)len, (const char *)b);
+    bs_http_reply(req, 200, "text/plain", out, (size_t)n);
+}
+
+/* Reads a chunked response; returns the status, the decoded body in out. */
+static int read_chunked(int fd, char *out, size_t outcap, bool *chunked)
+{
+    static char buf[16384];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, 10000), 1);
+        ssize_t k = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        if (k <= 0)
+            return -1; /* closed before the last chunk */
+        len += (size_t)k;
+        buf[len] = '\0';
+        char *eoh = strstr(buf, "\r\n\r\n");
+        if (!eoh || !strstr(eoh, "\r\n0\r\n\r\n"))
+            continue;
+        *chunked = strcasestr(buf, "Transfer-Encoding: chunked") != NULL;
+        size_t o = 0;
+        for (char *c = eoh + 4;;) {
+            long n = strtol(c, &c, 16);
+            c += 2;
+            if (n == 0)
+                break;
+            assert_true(o + (size_t)n < outcap);
+            memcpy(out + o, c, (size_t)n);
+            o += (size_t)n;
+            c += n + 2;
+        }
+        out[o] = '\0';
+        return atoi(buf + 9);
+    }
+}
+
+static bs_http_server_t *stream_server(int *port)
+{
+    static const bs_http_route_t routes[] = {{"POST", "/stream", h_stream_full}};
+    static const bs_http_stream_route_t streams[] = {{h_stream_full, h_stream_head}};
+    bs_http_config_t cfg = {.listeners = "http://127.0.0.1:0",
+                            .produces = SR_MEDIA,
+                            .nproduces = 3,
+                            .max_body = 64,
+                            .service_name = "t-stream",
+                            .streams = streams,
+                            .nstreams = 1};
+    char err[256];
+    bs_http_server_t *s = bs_http_server_start(&cfg, routes, 1, NULL, err, sizeof err);
+    assert_non_null(s);
+    *port = bs_http_server_port(s, 0);
+    return s;
+}
+
+static void wait_seen(int n)
+{
+    for (int i = 0; i < 500 && __atomic_load_n(&g_stream_seen, __ATOMIC_ACQUIRE) < n; i++)
+        usleep(2000);
+    assert_int_equal(__atomic_load_n(&g_stream_seen, __ATOMIC_ACQUIRE), n);
+}
+
+static void test_stream(void **state)
+{
+    (void)state;
+    int port;
+    bs_http_server_t *s = stream_server(&port);
+    int fd = tcp_connect(port);
+    static const char hdr[] = "POST /stream HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                              "application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    g_stream_seen = 0;
+    send_all(fd, hdr, sizeof hdr - 1);
+    send_all(fd, "5\r\nhello\r\n", 10);
+    wait_seen(5); /* delivered while the body is still open */
+    /* more than max_body in total: streaming routes have no body limit */
+    static const char big[] = "50\r\n"
+                              "0123456789012345678901234567890123456789"
+                              "0123456789012345678901234567890123456789\r\n";
+    send_all(fd, big, sizeof big - 1);
+    wait_seen(85);
+    send_all(fd, "0\r\n\r\n", 5);
+    char body[4096];
+    bool chunked = false;
+    assert_int_equal(read_chunked(fd, body, sizeof body, &chunked), 200);
+    assert_true(chunked);
+    assert_string_equal(body, "hello0123456789012345678901234567890123456789"
+                              "0123456789012345678901234567890123456789end\n");
+
+    /* same connection (keep-alive): the ordinary path of the same route */
+    static const char plain[] = "POST /stream HTTP/1.1\r\nHost: t\r\nX-Mode: plain\r\n"
+                                "Content-Length: 3\r\n\r\nabc";
+    send_all(fd, plain, sizeof plain - 1);
+    assert_int_equal(read_response(fd, body, sizeof body), 200);
+    assert_string_equal(body, "plain:abc");
+
+    /* a reply from `head`: the streamed body is read and dropped */
+    static const char rej[] = "POST /stream HTTP/1.1\r\nHost: t\r\nX-Mode: reject\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\n";
+    send_all(fd, rej, sizeof rej - 1);
+    assert_int_equal(read_response(fd, body, sizeof body), 403);
+    assert_non_null(strstr(body, "\"error_code\":40301"));
+    close(fd);
+
+    /* a stream still open at stop: cut off; late writes fail, end frees */
+    g_stream_hung = NULL;
+    fd = tcp_connect(port);
+    static const char hang[] = "POST /stream HTTP/1.1\r\nHost: t\r\nX-Mode: hang\r\n"
+                               "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n";
+    send_all(fd, hang, sizeof hang - 1);
+    for (int i = 0; i < 500 && !__atomic_load_n(&g_stream_hung, __ATOMIC_ACQUIRE); i++)
+        usleep(2000);
+    assert_non_null(g_stream_hung);
+    usleep(50 * 1000); /* the reader sent "hi" and parked */
+    bs_http_server_stop(s);
+    assert_int_equal(read_chunked(fd, body, sizeof body, &chunked), -1);
+    assert_int_equal(bs_http_stream_write(g_stream_hung, "x", 1), -1);
+    bs_http_stream_end(g_stream_hung);
+    close(fd);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -753,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_async_reply),    cmocka_unit_test(test_forward),
         cmocka_unit_test(test_many_keepalive), cmocka_unit_test(test_slow_client),
         cmocka_unit_test(test_start_errors),   cmocka_unit_test(test_stop_with_pending),
+        cmocka_unit_test(test_stream),
     };
     int rc = cmocka_run_group_tests_name("http parsing", pure, NULL, NULL);
     rc += cmocka_run_group_tests_name("http server", live, setup, teardown);
