@@ -6,8 +6,9 @@
 # is a chunked 200 with one delivery report per record, in body order
 # (partitions/offsets cross-checked with kcat, a bad partition is that
 # record's 404), that record boundaries may fall anywhere in the chunks
-# (2000 records in 7-byte chunks), and that a truncated last record is
-# reported as a failed record.
+# (2000 records in 7-byte chunks), that a truncated last record is
+# reported as a failed record, and that a client leaving in mid-body does not
+# hurt the proxy (its complete records are still produced).
 #
 # libmicrohttpd 0.9.75 does not send a response while the request body is
 # still arriving (see src/http/http.h), so the reports follow the end of the
@@ -57,6 +58,13 @@ s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 s.sendall(("POST %s HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
            "Transfer-Encoding: chunked\r\n\r\n" % path).encode())
 result = {}
+if mode == "abort":  # the client goes away in mid-body
+    for i in range(3):
+        s.sendall(chunk(json.dumps({"value": {"type": "STRING", "data": "a%d" % i}}).encode()))
+    time.sleep(0.3)
+    s.close()
+    print(json.dumps({"aborted": True}))
+    sys.exit(0)
 if mode == "slow":
     recs = [{"partition_id": i % 3, "value": {"type": "STRING", "data": "v%d" % i}} for i in range(6)]
     recs.insert(3, {"partition_id": 99, "value": {"type": "STRING", "data": "bad"}})
@@ -159,9 +167,21 @@ n=$(timeout 30 kcat -b "$BOOTSTRAP" -C -t bulk98 -o beginning -e -q -f '%s\n' | 
 if [ "$ok" = true ] && [ "$n" = 2000 ]; then pass streaming_bulk_offsets_in_order; else fail streaming_bulk_offsets_in_order "ordered=$ok kcat=$n"; fi
 echo "info: bulk: first report $(echo "$R" | jq -r .first_report_after_end_ms) ms after the end of the body"
 
+# a client that disconnects in mid-body: its complete records are produced,
+# the proxy keeps serving (the stream is torn down without a reply)
+timeout 30 python3 "$ITEST_TMP/client.py" "$REST_PORT" "$C/topics/bulk98/records" abort "$BOOTSTRAP" >/dev/null 2>&1
+n=0
+for _ in $(seq 1 50); do
+    n=$(timeout 20 kcat -b "$BOOTSTRAP" -C -t bulk98 -o beginning -e -q -f '%s\n' | grep -c '^a[0-9]$')
+    [ "$n" = 3 ] && break
+    sleep 0.1
+done
+[ "$n" = 3 ] && pass streaming_client_abort || fail streaming_client_abort "records produced: $n"
+
 # the ordinary (Content-Length) form still answers one record with its status
 code=$(curl -s -m 20 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     --data-binary '{"partition_id":99,"value":{"type":"STRING","data":"x"}}' "$REST$C/topics/st98/records")
 [ "$code" = 404 ] && pass plain_single_record_status || fail plain_single_record_status "HTTP $code"
 
+kill -0 "$REST_PID" 2>/dev/null && pass rest_alive || fail rest_alive "$(tail -n 3 "$REST_LOG")"
 grep -q "ERROR" "$REST_LOG" && fail rest_log_clean "$(grep ERROR "$REST_LOG" | head -3)" || pass rest_log_clean
