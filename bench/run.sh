@@ -319,7 +319,20 @@ L.append("```")
 for (k, s), v in sorted(vals.items()):
     L.append(f"{k} {s}: " + " ".join(f"{x:g}" for x in v))
 L.append("```")
-open(out, "w").write("\n".join(L) + "\n")
+# keep the other benchmarks' sections (they follow ours in the same file)
+own = ("## Produce throughput", "## Produce with log.flush", "## Produce latency",
+       "## Consume, other", "## Goals (issue 2)", "## Raw values")
+tail = []
+if os.path.exists(out):
+    lines = open(out).read().split("\n")
+    in_code = False
+    for i, l in enumerate(lines):
+        if l.startswith("```"):
+            in_code = not in_code
+        if not in_code and l.startswith("## ") and not l.startswith(own):
+            tail = lines[i:]
+            break
+open(out, "w").write("\n".join(L) + "\n" + ("\n" + "\n".join(tail) if tail else ""))
 print("\n".join(L))
 EOF
 say "done in $((SECONDS - T0)) s"
