@@ -80,25 +80,50 @@ static size_t uvar_dec(const uint8_t *p, size_t len, uint64_t *v, int maxbytes)
     return 0;
 }
 
-size_t bs_varint_dec32(const uint8_t *p, size_t len, int32_t *v)
+/* The record walk is the produce path's hottest loop (every record of every
+ * uncompressed batch is checked): most varints there are one byte, so the
+ * inline versions below take that case without a call. */
+static inline size_t vdec32(const uint8_t *p, size_t len, int32_t *v)
 {
     uint64_t u;
-    size_t n = uvar_dec(p, len, &u, 5);
-    if (!n || u > 0xffffffffu)
-        return 0;
+    size_t n;
+    if (len && !(p[0] & 0x80)) {
+        u = p[0];
+        n = 1;
+    } else {
+        n = uvar_dec(p, len, &u, 5);
+        if (!n || u > 0xffffffffu)
+            return 0;
+    }
     uint32_t x = (uint32_t)u;
     *v = (int32_t)((x >> 1) ^ (~(x & 1) + 1));
     return n;
 }
 
-size_t bs_varint_dec64(const uint8_t *p, size_t len, int64_t *v)
+static inline size_t vdec64(const uint8_t *p, size_t len, int64_t *v)
 {
     uint64_t u;
-    size_t n = uvar_dec(p, len, &u, 10);
-    if (!n)
-        return 0;
+    size_t n;
+    if (len && !(p[0] & 0x80)) {
+        u = p[0];
+        n = 1;
+    } else {
+        n = uvar_dec(p, len, &u, 10);
+        if (!n)
+            return 0;
+    }
     *v = (int64_t)((u >> 1) ^ (~(u & 1) + 1));
     return n;
+}
+
+size_t bs_varint_dec32(const uint8_t *p, size_t len, int32_t *v)
+{
+    return vdec32(p, len, v);
+}
+
+size_t bs_varint_dec64(const uint8_t *p, size_t len, int64_t *v)
+{
+    return vdec64(p, len, v);
 }
 
 static size_t uvar_enc(uint8_t *p, uint64_t u)
@@ -196,7 +221,7 @@ void bs_record_iter_init(bs_record_iter_t *it, const uint8_t *records, size_t le
 /* Reads a zig-zag varint32 at *pos (< end). */
 #define RD_V32(var, what)                                                                          \
     do {                                                                                           \
-        size_t n_ = bs_varint_dec32(p + pos, end - pos, &(var));                                   \
+        size_t n_ = vdec32(p + pos, end - pos, &(var));                                            \
         if (!n_) {                                                                                 \
             seterr(err, errlen, "record %d: bad varint %s at byte %zu", it->index, what, pos);     \
             return -1;                                                                             \
@@ -231,7 +256,7 @@ int bs_record_iter_next(bs_record_iter_t *it, bs_rec_t *r, char *err, size_t err
     }
     r->attributes = (int8_t)p[pos++];
     {
-        size_t n = bs_varint_dec64(p + pos, end - pos, &r->timestamp_delta);
+        size_t n = vdec64(p + pos, end - pos, &r->timestamp_delta);
         if (!n) {
             seterr(err, errlen, "record %d: bad varint timestampDelta at byte %zu", it->index, pos);
             return -1;
@@ -299,13 +324,13 @@ int bs_rec_headers_next(const bs_rec_t *r, size_t *posp, int32_t *index, bs_rec_
     size_t pos = *posp, end = r->headers_raw_len;
     if (pos > end)
         return -1;
-    size_t n = bs_varint_dec32(p + pos, end - pos, &h->key_len);
+    size_t n = vdec32(p + pos, end - pos, &h->key_len);
     if (!n || h->key_len < 0 || (size_t)h->key_len > end - pos - n)
         return -1;
     pos += n;
     h->key = p + pos;
     pos += (size_t)h->key_len;
-    n = bs_varint_dec32(p + pos, end - pos, &h->value_len);
+    n = vdec32(p + pos, end - pos, &h->value_len);
     if (!n)
         return -1;
     pos += n;
@@ -323,9 +348,75 @@ int bs_rec_headers_next(const bs_rec_t *r, size_t *posp, int32_t *index, bs_rec_
 
 /* Walks the uncompressed records of one batch; off is the batch's offset in
  * the caller's buffer (for messages). */
+/* The same checks as bs_record_iter_next plus the offset-delta rule, in one
+ * tight loop with no per-record struct: the produce path runs this for every
+ * record. Returns 0 when every record is well-formed, -1 otherwise (the
+ * caller then walks again with the iterator to name the problem). */
+static int walk_fast(const uint8_t *p, size_t len, int32_t count, int32_t last_delta)
+{
+    size_t pos = 0, n;
+    int32_t prev = -1;
+    for (int32_t i = 0; i < count; i++) {
+        int32_t rlen, od, kl, vl, hc;
+        int64_t ts;
+        if (!(n = vdec32(p + pos, len - pos, &rlen)) || rlen < 0 || (size_t)rlen > len - pos - n)
+            return -1;
+        pos += n;
+        size_t end = pos + (size_t)rlen;
+        if (pos >= end)
+            return -1;
+        pos++; /* attributes */
+        if (!(n = vdec64(p + pos, end - pos, &ts)))
+            return -1;
+        pos += n;
+        if (!(n = vdec32(p + pos, end - pos, &od)) || od <= prev || od > last_delta)
+            return -1;
+        prev = od;
+        pos += n;
+        if (!(n = vdec32(p + pos, end - pos, &kl)) || kl < -1)
+            return -1;
+        pos += n;
+        if (kl > 0) {
+            if ((size_t)kl > end - pos)
+                return -1;
+            pos += (size_t)kl;
+        }
+        if (!(n = vdec32(p + pos, end - pos, &vl)) || vl < -1)
+            return -1;
+        pos += n;
+        if (vl > 0) {
+            if ((size_t)vl > end - pos)
+                return -1;
+            pos += (size_t)vl;
+        }
+        if (!(n = vdec32(p + pos, end - pos, &hc)) || hc < 0)
+            return -1;
+        pos += n;
+        for (int32_t j = 0; j < hc; j++) {
+            int32_t hk, hv;
+            if (!(n = vdec32(p + pos, end - pos, &hk)) || hk < 0 || (size_t)hk > end - pos - n)
+                return -1;
+            pos += n + (size_t)hk;
+            if (!(n = vdec32(p + pos, end - pos, &hv)) || hv < -1)
+                return -1;
+            pos += n;
+            if (hv > 0) {
+                if ((size_t)hv > end - pos)
+                    return -1;
+                pos += (size_t)hv;
+            }
+        }
+        if (pos != end)
+            return -1;
+    }
+    return pos == len ? 0 : -1;
+}
+
 static bs_err_t walk_records(const uint8_t *recs, size_t len, const bs_batch_hdr_t *h, size_t off,
                              char *errbuf, size_t errlen)
 {
+    if (h->RecordsCount >= 0 && walk_fast(recs, len, h->RecordsCount, h->LastOffsetDelta) == 0)
+        return BS_ERR_NONE;
     bs_record_iter_t it;
     bs_rec_t r;
     char e[160];
