@@ -941,3 +941,20 @@ int bs_cfg_load_args(const char *service, int argc, char **argv, bs_cfg_set_fn s
     }
     return 0;
 }
+
+void bs_cfg_kv_set(char ***kv, int *n, const char *name, const char *value)
+{
+    char **a = *kv;
+    for (int i = 0; i < *n; i++) {
+        if (strcmp(a[2 * i], name) == 0) {
+            free(a[2 * i + 1]);
+            a[2 * i + 1] = bs_xstrdup(value);
+            return;
+        }
+    }
+    a = bs_xrealloc(a, sizeof(char *) * 2 * (size_t)(*n + 1));
+    a[2 * *n] = bs_xstrdup(name);
+    a[2 * *n + 1] = bs_xstrdup(value);
+    (*n)++;
+    *kv = a;
+}

@@ -149,6 +149,11 @@ typedef struct bs_cfg_entry_s {
 /* Index of name in defs[0..n), or -1. */
 int bs_cfg_find(const bs_cfg_def_t *defs, int n, const char *name);
 
+/* Pass-through client settings ("kafkastore.*", "producer.*", ...) kept as a
+ * flat array kv[2*i] = name, kv[2*i+1] = value of *n pairs: sets name to a
+ * copy of value, replacing an earlier value of the same name. */
+void bs_cfg_kv_set(char ***kv, int *n, const char *name, const char *value);
+
 /* Sets one key of a service's configuration: 0, or -1 with a message. */
 typedef int (*bs_cfg_set_fn)(void *cfg, const char *key, const char *value, char *err,
                              size_t errlen);

@@ -145,21 +145,6 @@ void bs_reg_config_free(bs_reg_config_t *c)
     memset(c, 0, sizeof *c);
 }
 
-static void reg_kprop_set(bs_reg_config_t *c, const char *name, const char *value)
-{
-    for (int i = 0; i < c->nkprops; i++) {
-        if (strcmp(c->kprops[2 * i], name) == 0) {
-            free(c->kprops[2 * i + 1]);
-            c->kprops[2 * i + 1] = bs_xstrdup(value);
-            return;
-        }
-    }
-    c->kprops = bs_xrealloc(c->kprops, sizeof(char *) * 2 * (size_t)(c->nkprops + 1));
-    c->kprops[2 * c->nkprops] = bs_xstrdup(name);
-    c->kprops[2 * c->nkprops + 1] = bs_xstrdup(value);
-    c->nkprops++;
-}
-
 int bs_reg_config_set(bs_reg_config_t *c, const char *key, const char *value, char *err,
                       size_t errlen)
 {
@@ -169,7 +154,7 @@ int bs_reg_config_set(bs_reg_config_t *c, const char *key, const char *value, ch
 
     if (i < 0) {
         if (strncmp(key, "kafkastore.", 11) == 0 && key[11]) {
-            reg_kprop_set(c, key + 11, value ? value : "");
+            bs_cfg_kv_set(&c->kprops, &c->nkprops, key + 11, value ? value : "");
             return 0;
         }
         bs_log_warn("config", "unknown configuration '%s' ignored", key);

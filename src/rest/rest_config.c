@@ -162,21 +162,6 @@ static void kprops_free(bs_rest_kprops_t *p)
     p->n = 0;
 }
 
-static void kprops_set(bs_rest_kprops_t *p, const char *name, const char *value)
-{
-    for (int i = 0; i < p->n; i++) {
-        if (strcmp(p->kv[2 * i], name) == 0) {
-            free(p->kv[2 * i + 1]);
-            p->kv[2 * i + 1] = bs_xstrdup(value);
-            return;
-        }
-    }
-    p->kv = bs_xrealloc(p->kv, sizeof(char *) * 2 * (size_t)(p->n + 1));
-    p->kv[2 * p->n] = bs_xstrdup(name);
-    p->kv[2 * p->n + 1] = bs_xstrdup(value);
-    p->n++;
-}
-
 static void derived_free(bs_rest_config_t *c)
 {
     free(c->listen_host);
@@ -215,8 +200,8 @@ int bs_rest_config_set(bs_rest_config_t *c, const char *key, const char *value, 
         for (size_t k = 0; k < sizeof pass / sizeof pass[0]; k++) {
             size_t pl = strlen(pass[k].prefix);
             if (strncmp(key, pass[k].prefix, pl) == 0 && key[pl]) {
-                kprops_set((bs_rest_kprops_t *)((char *)c + pass[k].off), key + pl,
-                           value ? value : "");
+                bs_rest_kprops_t *kp = (bs_rest_kprops_t *)((char *)c + pass[k].off);
+                bs_cfg_kv_set(&kp->kv, &kp->n, key + pl, value ? value : "");
                 return 0;
             }
         }
