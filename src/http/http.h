@@ -124,6 +124,9 @@ typedef struct bs_http_config_s {
     const char *service_name;              /* for log lines, e.g. "schema-registry" */
     const bs_http_stream_route_t *streams; /* streaming routes (may be NULL) */
     int nstreams;
+    bool full_duplex; /* false: libmicrohttpd engine (half-duplex); true: Basin's
+                         own HTTP/1.1 engine (h1.c), which sends a streamed
+                         reply while the request body is still arriving */
 } bs_http_config_t;
 
 /* Binds every listener and starts serving, or returns NULL with a message in

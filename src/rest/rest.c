@@ -500,6 +500,7 @@ int bs_rest_main(int argc, char **argv)
         .service_name = "rest",
         .streams = streams,
         .nstreams = cfg.api_v3_enable ? 1 : 0,
+        .full_duplex = true, /* streamed produce reports go out while the body arrives */
     };
     r->http = bs_http_server_start(&hc, routes, nroutes, r, err, sizeof err);
     if (!r->http) {

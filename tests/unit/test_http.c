@@ -32,6 +32,9 @@
 
 /* ---- pure parsing ------------------------------------------------------ */
 
+/* The live tests run twice: libmicrohttpd engine, then the h1 engine. */
+static bool g_full_duplex;
+
 static void test_url_decode(void **state)
 {
     (void)state;
@@ -316,6 +319,7 @@ static int setup(void **state)
         .nconsumes = 4,
         .max_body = 4096,
         .service_name = "test-http",
+        .full_duplex = g_full_duplex,
     };
     char err[256];
     f->srv = bs_http_server_start(&cfg, ROUTES, (int)(sizeof ROUTES / sizeof ROUTES[0]), f, err,
@@ -670,7 +674,8 @@ static void test_start_errors(void **state)
 {
     fixture_t *f = *state;
     char err[256], l[64];
-    bs_http_config_t cfg = {.produces = SR_MEDIA, .nproduces = 3, .service_name = "t"};
+    bs_http_config_t cfg = {
+        .produces = SR_MEDIA, .nproduces = 3, .service_name = "t", .full_duplex = g_full_duplex};
     snprintf(l, sizeof l, "http://127.0.0.1:0,http://127.0.0.1:%d", f->port);
     cfg.listeners = l;
     assert_null(bs_http_server_start(&cfg, ROUTES, 1, NULL, err, sizeof err));
@@ -720,7 +725,8 @@ static void test_stop_with_pending(void **state)
     bs_http_config_t cfg = {.listeners = "http://127.0.0.1:0",
                             .produces = SR_MEDIA,
                             .nproduces = 3,
-                            .service_name = "t-park"};
+                            .service_name = "t-park",
+                            .full_duplex = g_full_duplex};
     char err[256];
     bs_http_server_t *s = bs_http_server_start(&cfg, routes, 1, NULL, err, sizeof err);
     assert_non_null(s);
@@ -844,6 +850,7 @@ static bs_http_server_t *stream_server(int *port)
                             .nproduces = 3,
                             .max_body = 64,
                             .service_name = "t-stream",
+                            .full_duplex = g_full_duplex,
                             .streams = streams,
                             .nstreams = 1};
     char err[256];
@@ -935,7 +942,9 @@ int main(void)
         cmocka_unit_test(test_stream),
     };
     int rc = cmocka_run_group_tests_name("http parsing", pure, NULL, NULL);
-    rc += cmocka_run_group_tests_name("http server", live, setup, teardown);
+    rc += cmocka_run_group_tests_name("http server (libmicrohttpd)", live, setup, teardown);
+    g_full_duplex = true;
+    rc += cmocka_run_group_tests_name("http server (h1, full duplex)", live, setup, teardown);
     curl_global_cleanup();
     return rc ? 1 : 0;
 }
