@@ -1,6 +1,8 @@
 /*
  * http.h — Basin's shared HTTP+JSON server layer (Schema Registry 8081,
- * REST Proxy 8082, Connect 8083), built on libmicrohttpd.
+ * REST Proxy 8082, Connect 8083), with two interchangeable engines under one
+ * API: libmicrohttpd (the default; half-duplex) and Basin's own HTTP/1.1
+ * engine (cfg.full_duplex; src/http/h1.c), which the REST Proxy uses.
  *
  * A service declares a route table and the media types it produces and
  * consumes; the layer binds the listeners, matches routes ("literal segments
@@ -12,13 +14,23 @@
  *   unknown path -> 404, known path wrong method -> 405, Accept matching none
  *   of `produces` -> 406, POST/PUT with a Content-Type not in `consumes` ->
  *   415, body > max_body -> 413, bad %-escape in path or query -> 400.
- *   (HTTP syntax errors detected inside libmicrohttpd itself, e.g. a bad
- *   request line or headers over 8 KiB, are answered by libmicrohttpd with
- *   its own short HTML page: 400 / 431.)
+ *   HTTP syntax errors: the full-duplex engine answers them in the same JSON
+ *   form naming the problem (bad request line or header -> 400, head over
+ *   8 KiB or over 100 header fields -> 431, HTTP/2+ request line -> 505,
+ *   Transfer-Encoding other than chunked -> 501, Content-Length together
+ *   with chunked or a bad chunk size -> 400, an Expect other than
+ *   100-continue -> 417); libmicrohttpd answers those itself with its own
+ *   short HTML page (400 / 431).
  *
- * Threads: each listener is one libmicrohttpd daemon with cfg->threads epoll
- * threads (MHD_USE_EPOLL_INTERNAL_THREAD + thread pool), keep-alive, one
- * recv + one sendmsg per request.
+ * Threads:
+ *  - libmicrohttpd engine: each listener is one daemon with cfg->threads
+ *    epoll threads (MHD_USE_EPOLL_INTERNAL_THREAD + thread pool).
+ *  - full-duplex engine: cfg->threads event-loop threads (src/net/loop.h)
+ *    shared by all listeners; each connection stays on the thread that
+ *    accepted it. Keep-alive, pipelining (answered in order), chunked and
+ *    Content-Length bodies, Expect: 100-continue, 30 s to send a request
+ *    head, 60 s idle keep-alive, unsent output bounded (the socket is not
+ *    read while over 1 MiB of reply is waiting for a slow reader).
  *
  * Ownership and threads:
  *  - The route table, media table and consumes list passed to
@@ -74,14 +86,16 @@ typedef struct bs_http_route_s {
  *    answers with a streamed response (bs_http_stream_begin/_write/_end) or
  *    with an ordinary reply (bs_http_reply*, e.g. an error).
  *
- * libmicrohttpd 0.9.75 is half-duplex per connection: a response queued
- * before the request body is complete makes it stop reading the body (and
- * close the connection), so the streamed response's status line, headers and
- * chunks go out as soon as the body is complete. What the application wrote
- * before that is sent at once at that point; later writes go out as they
- * come (the connection is suspended while nothing is ready). The body
- * callbacks, in contrast, run as the chunks arrive, so the application can
- * act on every piece of the body while the client is still sending. */
+ * The body callbacks run as the chunks arrive, so the application can act on
+ * every piece of the body while the client is still sending. With the
+ * full-duplex engine, the streamed response's status line, headers and
+ * chunks also go out as they are written, while the body is still arriving
+ * (a client may wait for the answer to one piece before sending the next).
+ * libmicrohttpd 0.9.75 is half-duplex per connection (a response queued
+ * before the request body is complete makes it stop reading the body and
+ * close), so with that engine the streamed response starts once the body is
+ * complete: what was written before is sent at that point, later writes as
+ * they come. */
 typedef struct bs_http_stream_route_s {
     bs_http_handler_fn fn;   /* the route's handler (identifies the route) */
     bs_http_handler_fn head; /* called when the headers have arrived */

@@ -30,8 +30,8 @@
  * ended and every report is written. Until the topic's partition count is
  * known (worker lookup), records wait on the stream's queue; `smu` keeps
  * them in body order (taken around every send, never by a report).
- * libmicrohttpd 0.9.75 only starts the response once the body is complete
- * (see http.h): records are produced as they arrive, reports follow.
+ * The REST Proxy's HTTP engine is full duplex (http.h, full_duplex): the
+ * reports go out while the rest of the body is still arriving.
  *
  * Invariant: b->pending counts records not yet reported plus one guard held
  * by batch_send while it enqueues, so the batch cannot finish (and be freed)
