@@ -1052,8 +1052,10 @@ int16_t bs_group_offset_delete(bs_gcoord_t *co, bs_group_t *g, const char *topic
     return 0;
 }
 
-/* Tombstones every offset of g; returns how many. */
-static int tombstone_offsets(bs_gcoord_t *co, bs_group_t *g, int64_t expire_before)
+/* Tombstones the offsets of g last committed before expire_before (< 0: all
+ * of them), only topic's when topic is not NULL; returns how many. */
+static int tombstone_offsets(bs_gcoord_t *co, bs_group_t *g, int64_t expire_before,
+                             const char *topic)
 {
     size_t n = bs_hmap_count(&g->offsets), cnt = 0;
     if (n == 0)
@@ -1065,6 +1067,8 @@ static int tombstone_offsets(bs_gcoord_t *co, bs_group_t *g, int64_t expire_befo
     while (bs_hmap_next(&g->offsets, &it, &e)) {
         const bs_goffset_t *o = e->val;
         int64_t base = o->commit_ts > g->state_ts ? o->commit_ts : g->state_ts;
+        if (topic && strcmp(o->topic, topic) != 0)
+            continue;
         if (expire_before < 0 || base < expire_before) {
             ptrs[cnt] = o;
             tomb[cnt] = true;
@@ -1126,7 +1130,7 @@ int16_t bs_group_delete(bs_gcoord_t *co, const char *group_id)
     if (g->state != BS_GROUP_EMPTY || g->nmembers > 0)
         return BS_ERR_NON_EMPTY_GROUP;
     size_t had = bs_hmap_count(&g->offsets);
-    if ((size_t)tombstone_offsets(co, g, -1) != had ||
+    if ((size_t)tombstone_offsets(co, g, -1, NULL) != had ||
         bs_gstore_put_group(co, g, true) != BS_ERR_NONE)
         return BS_ERR_COORDINATOR_NOT_AVAILABLE;
     bs_log_info("group", "group %s deleted (%zu committed offset(s))", g->id, had);
@@ -1150,7 +1154,7 @@ int bs_group_expire(bs_gcoord_t *co, int64_t now_ms)
         /* Kafka (KIP-211): offsets of a group expire only once it is Empty */
         if (g->state != BS_GROUP_EMPTY || g->nmembers > 0)
             continue;
-        removed += tombstone_offsets(co, g, now_ms - retention);
+        removed += tombstone_offsets(co, g, now_ms - retention, NULL);
         if (bs_hmap_count(&g->offsets) == 0 && g->state_ts < now_ms - retention)
             dead[ng++] = g;
     }
@@ -1165,6 +1169,51 @@ int bs_group_expire(bs_gcoord_t *co, int64_t now_ms)
     free(dead);
     if (removed > 0)
         bs_log_info("group", "expired %d committed offset(s)", removed);
+    return removed;
+}
+
+int bs_group_forget_topic(bs_gcoord_t *co, const char *topic)
+{
+    int removed = 0, ng = 0;
+    size_t n = bs_hmap_count(&co->groups);
+    if (n == 0)
+        return 0;
+    bs_group_t **dead = bs_xcalloc(n, sizeof(*dead));
+    size_t it = 0;
+    const bs_hmap_ent_t *e;
+    while (bs_hmap_next(&co->groups, &it, &e)) {
+        bs_group_t *g = e->val;
+        int k = 0, here = tombstone_offsets(co, g, -1, topic);
+        /* pending transactional offsets of the topic are dropped too: their
+         * commit marker must not bring the topic's offsets back */
+        for (int i = 0; i < g->ntxn; i++) {
+            if (strcmp(g->txn_offs[i].topic, topic) == 0) {
+                free(g->txn_offs[i].topic);
+                free(g->txn_offs[i].metadata);
+                here++;
+            } else {
+                g->txn_offs[k++] = g->txn_offs[i];
+            }
+        }
+        g->ntxn = k;
+        removed += here;
+        /* like Kafka: an Empty group left without offsets is gone */
+        if (here > 0 && g->state == BS_GROUP_EMPTY && g->nmembers == 0 && g->ntxn == 0 &&
+            bs_hmap_count(&g->offsets) == 0)
+            dead[ng++] = g;
+    }
+    for (int i = 0; i < ng; i++) {
+        bs_group_t *g = dead[i];
+        if (bs_gstore_put_group(co, g, true) != BS_ERR_NONE)
+            continue;
+        bs_log_info("group", "group %s removed: its only offsets were for deleted topic %s", g->id,
+                    topic);
+        set_state(g, BS_GROUP_DEAD);
+        bs_group_remove(co, g);
+    }
+    free(dead);
+    if (removed > 0)
+        bs_log_info("group", "removed %d committed offset(s) of deleted topic %s", removed, topic);
     return removed;
 }
 

@@ -213,6 +213,10 @@ int16_t bs_group_delete(bs_gcoord_t *co, const char *group_id);
 /* OffsetDelete of one partition (0 when absent too). */
 int16_t bs_group_offset_delete(bs_gcoord_t *co, bs_group_t *g, const char *topic,
                                int32_t partition);
+/* DeleteTopics: tombstones every group's committed offsets of topic and
+ * drops its pending transactional offsets; Empty groups left with no offsets
+ * are removed (tombstoned), as Kafka does. Returns the offsets removed. */
+int bs_group_forget_topic(bs_gcoord_t *co, const char *topic);
 /* True when some member's consumer-protocol subscription names topic. */
 bool bs_group_subscribed(bs_group_t *g, const char *topic);
 /* Expires offsets of Empty groups older than offsets.retention.minutes

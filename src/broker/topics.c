@@ -14,6 +14,7 @@
  */
 #include "broker/broker.h"
 #include "broker/cleaner.h"
+#include "broker/group.h"
 
 #include "base/log.h"
 
@@ -407,6 +408,8 @@ bs_err_t bs_topics_delete(bs_broker_t *b, bs_topic_t *t)
         bs_plog_delete(t->parts[i]->log);
     }
     bs_log_info("topics", "deleted topic %s", t->name);
+    if (b->groups)
+        bs_group_forget_topic(b->groups, t->name);
     topic_free(t);
     return BS_ERR_NONE;
 }

@@ -8,6 +8,8 @@
  * and "ga-simple" whose offsets are only written through
  * AlterConsumerGroupOffsets (a simple, Empty group).
  */
+#include <stdbool.h>
+
 #include "itest.h"
 
 #define TOPIC "ga3"
@@ -115,14 +117,139 @@ static rd_kafka_resp_err_t delete_group(rd_kafka_t *rk, rd_kafka_queue_t *q, con
     return err;
 }
 
+/* Committed offsets of group g: *ndel entries for topic "ga-del", the
+ * offset of "ga-keep" partition 0 in *keep (-1000 if absent). Returns -1 if
+ * the group could not be listed. */
+static int offsets_of(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *g, int *ndel, int64_t *keep)
+{
+    rd_kafka_ListConsumerGroupOffsets_t *req[1] = {rd_kafka_ListConsumerGroupOffsets_new(g, NULL)};
+    rd_kafka_ListConsumerGroupOffsets(rk, req, 1, NULL, q);
+    rd_kafka_ListConsumerGroupOffsets_destroy(req[0]);
+    rd_kafka_event_t *ev =
+        wait_event(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, "ListConsumerGroupOffsets");
+    size_t n = 0;
+    const rd_kafka_group_result_t **gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
+        rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+    int rc = -1;
+    *ndel = 0;
+    *keep = -1000;
+    if (!rd_kafka_event_error(ev) && n == 1 && !rd_kafka_group_result_error(gr[0])) {
+        const rd_kafka_topic_partition_list_t *p = rd_kafka_group_result_partitions(gr[0]);
+        for (int i = 0; p && i < p->cnt; i++) {
+            if (!strcmp(p->elems[i].topic, "ga-del") && p->elems[i].offset >= 0)
+                (*ndel)++;
+            if (!strcmp(p->elems[i].topic, "ga-keep") && p->elems[i].partition == 0)
+                *keep = p->elems[i].offset;
+        }
+        rc = 0;
+    }
+    rd_kafka_event_destroy(ev);
+    return rc;
+}
+
+/* True when ListConsumerGroups lists group g. */
+static bool group_listed(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *g)
+{
+    rd_kafka_ListConsumerGroups(rk, NULL, q);
+    rd_kafka_event_t *ev =
+        wait_event(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, "ListConsumerGroups");
+    size_t n = 0;
+    const rd_kafka_ConsumerGroupListing_t **gl =
+        rd_kafka_ListConsumerGroups_result_valid(rd_kafka_event_ListConsumerGroups_result(ev), &n);
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        found |= !strcmp(rd_kafka_ConsumerGroupListing_group_id(gl[i]), g);
+    rd_kafka_event_destroy(ev);
+    return found;
+}
+
+/* After "ga-del" was deleted: ga-mixed keeps only its ga-keep offset and
+ * ga-del-only (which had nothing else) is gone. */
+static void check_deleted_topic_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *name)
+{
+    int ndel = -1;
+    int64_t keep = -1;
+    int rc = offsets_of(rk, q, "ga-mixed", &ndel, &keep);
+    bool listed = group_listed(rk, q, "ga-del-only");
+    if (rc == 0 && ndel == 0 && keep == 2 && !listed)
+        itest_pass(name);
+    else
+        itest_fail(name,
+                   "ga-mixed: list rc %d, %d offset(s) of the deleted topic, ga-keep offset "
+                   "%lld (want 0 and 2); ga-del-only still listed: %d",
+                   rc, ndel, (long long)keep, (int)listed);
+}
+
+static void alter1(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *g,
+                   rd_kafka_topic_partition_list_t *l)
+{
+    rd_kafka_AlterConsumerGroupOffsets_t *alt[1] = {rd_kafka_AlterConsumerGroupOffsets_new(g, l)};
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_AlterConsumerGroupOffsets(rk, alt, 1, NULL, q);
+    rd_kafka_AlterConsumerGroupOffsets_destroy(alt[0]);
+    rd_kafka_event_destroy(wait_event(q, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT,
+                                      "AlterConsumerGroupOffsets"));
+}
+
+/* Kafka removes the committed offsets of a deleted topic from every group
+ * (and an Empty group left without offsets). */
+static void deleted_topic_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q)
+{
+    char err[512];
+    const char *topics[2] = {"ga-del", "ga-keep"};
+    for (int i = 0; i < 2; i++) {
+        rd_kafka_resp_err_t e = itest_create_topic(rk, topics[i], 2, NULL, err, sizeof(err));
+        if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            itest_die("create topic %s: %s", topics[i], err);
+        if (itest_wait_topic(rk, topics[i], 2, 15000, err, sizeof(err)) < 0)
+            itest_die("topic %s: %s", topics[i], err);
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(l, "ga-del", 0)->offset = 3;
+    rd_kafka_topic_partition_list_add(l, "ga-del", 1)->offset = 3;
+    alter1(rk, q, "ga-del-only", l);
+    l = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(l, "ga-del", 0)->offset = 4;
+    rd_kafka_topic_partition_list_add(l, "ga-keep", 0)->offset = 2;
+    alter1(rk, q, "ga-mixed", l);
+    int ndel = 0;
+    int64_t keep = 0;
+    if (offsets_of(rk, q, "ga-mixed", &ndel, &keep) != 0 || ndel != 1 || keep != 2 ||
+        !group_listed(rk, q, "ga-del-only")) {
+        itest_fail("group_admin.deleted_topic_offsets", "setup: ga-mixed has %d/%lld", ndel,
+                   (long long)keep);
+        return;
+    }
+    rd_kafka_DeleteTopic_t *dt[1] = {rd_kafka_DeleteTopic_new("ga-del")};
+    rd_kafka_DeleteTopics(rk, dt, 1, NULL, q);
+    rd_kafka_DeleteTopic_destroy(dt[0]);
+    rd_kafka_event_t *ev = wait_event(q, RD_KAFKA_EVENT_DELETETOPICS_RESULT, "DeleteTopics");
+    size_t n = 0;
+    const rd_kafka_topic_result_t **tr =
+        rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+    bool ok = n == 1 && !rd_kafka_topic_result_error(tr[0]);
+    rd_kafka_event_destroy(ev);
+    if (!ok) {
+        itest_fail("group_admin.deleted_topic_offsets", "DeleteTopics failed");
+        return;
+    }
+    check_deleted_topic_offsets(rk, q, "group_admin.deleted_topic_offsets");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        itest_die("usage: group_admin BOOTSTRAP");
+        itest_die("usage: group_admin BOOTSTRAP [check-deleted]");
     const char *bs = argv[1];
     char err[512];
     rd_kafka_t *rk = itest_new(RD_KAFKA_PRODUCER, itest_conf(bs));
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    if (argc > 2 && !strcmp(argv[2], "check-deleted")) { /* after a broker restart */
+        check_deleted_topic_offsets(rk, q, "group_admin.deleted_topic_offsets_after_restart");
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy(rk);
+        return itest_failures ? 1 : 0;
+    }
     rd_kafka_resp_err_t e = itest_create_topic(rk, TOPIC, 3, NULL, err, sizeof(err));
     if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         itest_die("create topic: %s", err);
@@ -267,6 +394,8 @@ int main(int argc, char **argv)
         itest_pass("group_admin.delete_after_leave");
     else
         itest_fail("group_admin.delete_after_leave", "got %s", rd_kafka_err2name(e));
+
+    deleted_topic_offsets(rk, q);
 
     rd_kafka_queue_destroy(q);
     rd_kafka_destroy(rk);
