@@ -133,7 +133,9 @@ struct h1_worker_s {
     bool stop_asked;      /* bs_http_mu */
     bool stopping;        /* loop thread */
     bs_timer_t stop_timer;
-    h1_conn_t **batch; /* wake_cb's snapshot */
+    bool accepting;          /* loop thread: the listeners are watched */
+    bs_timer_t accept_timer; /* resumes accepting after EMFILE & co */
+    h1_conn_t **batch;       /* wake_cb's snapshot */
     size_t nbatch_cap;
     time_t date_sec;
     char date[40];
@@ -851,7 +853,17 @@ static void accept_cb(bs_loop_t *loop, bs_io_t *io, uint32_t events)
                 int64_t now = bs_loop_now_ms(loop);
                 if (now - w->last_accept_warn > 5000) {
                     w->last_accept_warn = now;
-                    bs_log_warn(w->srv->service, "http: accept: %s", strerror(errno));
+                    bs_log_warn(w->srv->service, "http: accept: %s (pausing accepts for 100 ms)",
+                                strerror(errno));
+                }
+                /* out of descriptors (EMFILE...): the listener stays
+                 * readable, so stop watching it for a while instead of
+                 * spinning */
+                if (w->accepting) {
+                    for (int j = 0; j < w->nlio; j++)
+                        bs_loop_io_del(loop, &w->lio[j]);
+                    w->accepting = false;
+                    bs_loop_timer_arm(loop, &w->accept_timer, 100);
                 }
             }
             return;
@@ -888,6 +900,17 @@ static void accept_cb(bs_loop_t *loop, bs_io_t *io, uint32_t events)
 
 /* ------------------------------------------------------------ the worker */
 
+/* Watches the listeners again after an accept error. */
+static void accept_timer_cb(bs_loop_t *loop, bs_timer_t *t)
+{
+    h1_worker_t *w = t->ctx;
+    if (w->stopping || w->accepting)
+        return;
+    for (int j = 0; j < w->nlio; j++)
+        bs_loop_io_add(loop, &w->lio[j], w->srv->l[j].fd, EPOLLIN | EPOLLEXCLUSIVE, accept_cb, w);
+    w->accepting = true;
+}
+
 static void stop_timer_cb(bs_loop_t *loop, bs_timer_t *t)
 {
     (void)t;
@@ -898,8 +921,10 @@ static void stop_timer_cb(bs_loop_t *loop, bs_timer_t *t)
 static void worker_begin_stop(h1_worker_t *w)
 {
     w->stopping = true;
-    for (int i = 0; i < w->nlio; i++)
-        bs_loop_io_del(w->loop, &w->lio[i]);
+    if (w->accepting)
+        for (int i = 0; i < w->nlio; i++)
+            bs_loop_io_del(w->loop, &w->lio[i]);
+    w->accepting = false;
     int answered = 0;
     for (h1_conn_t *c = w->conns, *nx; c; c = nx) {
         nx = c->next;
@@ -999,6 +1024,7 @@ static int h1_start(bs_http_server_t *s, char *err, size_t errlen)
         }
         bs_loop_set_wakeup(w->loop, wake_cb, w);
         bs_timer_init(&w->stop_timer, stop_timer_cb, w);
+        bs_timer_init(&w->accept_timer, accept_timer_cb, w);
         for (int j = 0; j < s->nl; j++) {
             if (bs_loop_io_add(w->loop, &w->lio[j], s->l[j].fd, EPOLLIN | EPOLLEXCLUSIVE, accept_cb,
                                w) != 0) {
@@ -1008,6 +1034,7 @@ static int h1_start(bs_http_server_t *s, char *err, size_t errlen)
             }
             w->nlio++;
         }
+        w->accepting = true;
     }
     for (int i = 0; i < n; i++) {
         h1_worker_t *w = &st->w[i];
@@ -1054,6 +1081,7 @@ static void h1_stop(bs_http_server_t *s)
         }
         if (w->loop) {
             bs_loop_timer_cancel(w->loop, &w->stop_timer);
+            bs_loop_timer_cancel(w->loop, &w->accept_timer);
             bs_loop_free(w->loop);
         }
         free(w->batch);
