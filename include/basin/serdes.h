@@ -144,6 +144,15 @@ int bs_sr_latest(bs_sr_client_t *c, const char *subject, int *id_out, int *versi
                  char **schema_out, bs_sr_error_t *e);
 /* GET /schemas/ids/<id> (cached): *schema_out is a malloc'd copy. */
 int bs_sr_get_by_id(bs_sr_client_t *c, int id, char **schema_out, bs_sr_error_t *e);
+/* Like bs_sr_get_by_id, also giving the schema's type (*type_out: "AVRO",
+ * "JSON", "PROTOBUF"; "AVRO" when the registry leaves schemaType out).
+ * Both strings are malloc'd. */
+int bs_sr_get_by_id_type(bs_sr_client_t *c, int id, char **schema_out, char **type_out,
+                         bs_sr_error_t *e);
+/* GET /subjects/<subject>/versions/<version> (version <= 0: latest; not
+ * cached): id, version, schema text and type (malloc'd). */
+int bs_sr_get_version(bs_sr_client_t *c, const char *subject, int version, int *id_out,
+                      int *version_out, char **schema_out, char **type_out, bs_sr_error_t *e);
 /* Number of HTTP requests the client has sent (for tests and metrics). */
 uint64_t bs_sr_client_requests(bs_sr_client_t *c);
 

@@ -11,13 +11,21 @@
  *        |                    records into the batch's own buffers
  *        +-- topic cached ---> batch_send() on the I/O thread
  *        +-- else / avro ----> worker: topic lookup (40401), avro
- *                              encoding (registry), then batch_send()
+ *            / v3 schema       encoding (registry), then batch_send()
  *   batch_send                rd_kafka_producev() per record (no copy: the
  *                              batch owns the bytes until every report)
  *   dr_cb (poller thread)     stores partition/offset/error in the record's
  *                              slot; the last one calls batch_finish()
  *   batch_finish              writes the response in record order, replies,
  *                              frees the batch
+ *
+ * v3 key/value types: BINARY, JSON, STRING are decoded on the I/O thread;
+ * AVRO and JSONSCHEMA ("schema-based": a type naming one, or schema_id /
+ * schema_version / schema / subject / subject_name_strategy without a type)
+ * are checked there (v3_schema_fields, Confluent's rules) and resolved and
+ * encoded on a worker (v3_encode_schemas -> bs_rest_sch_* in v2_avro.c):
+ * registry calls block and never run on the I/O thread. PROTOBUF is
+ * answered with a 400 for that record. Errors are per record.
  *
  * Streaming v3 (a chunked request body): the HTTP layer's streaming mode
  * (bs_http_stream_route_t) calls v3_head when the headers arrive; the body
@@ -27,9 +35,12 @@
  * one-record batch tagged with its sequence number. Each batch_finish hands
  * its report to v3s_report, which writes every report that is ready, in
  * sequence order, to the chunked response; the stream ends once the body has
- * ended and every report is written. Until the topic's partition count is
- * known (worker lookup), records wait on the stream's queue; `smu` keeps
- * them in body order (taken around every send, never by a report).
+ * ended and every report is written. Records that cannot be sent at once —
+ * the topic's partition count is not known yet, or the record is
+ * schema-based — wait on the stream's queue, and so does every record
+ * behind them, until the drain job (v3s_drain_job, a worker) sends them in
+ * body order; `smu` keeps sends in body order (taken around every send,
+ * never by a report).
  * The REST Proxy's HTTP engine is full duplex (http.h, full_duplex): the
  * reports go out while the rest of the body is still arriving.
  *
@@ -62,8 +73,19 @@ typedef struct prod_rec_s {
     int64_t out_offset, out_ts;
     char *errmsg; /* per-record validation error (v3), malloc'd */
     int errstatus;
+    int errcode;                  /* Confluent code of errmsg; 0 = errstatus */
+    struct v3_sch_s *ksch, *vsch; /* v3 schema-based sides (worker encodes) */
     struct prod_batch_s *b;
 } prod_rec_t;
+
+/* One schema-based side of a v3 record: what the request asked for, then
+ * what the registry resolved it to (for the delivery report). */
+typedef struct v3_sch_s {
+    bs_rest_sch_req_t q; /* strings borrowed from the batch's doc */
+    json_t *data;        /* borrowed from the batch's doc */
+    bs_rest_sch_t res;
+    bool resolved;
+} v3_sch_t;
 
 typedef struct prod_batch_s {
     bs_rest_t *r;
@@ -97,6 +119,8 @@ static void batch_free(prod_batch_t *b)
         free(b->recs[i].kown);
         free(b->recs[i].vown);
         free(b->recs[i].errmsg);
+        free(b->recs[i].ksch);
+        free(b->recs[i].vsch);
         if (b->recs[i].hdrs)
             rd_kafka_headers_destroy(b->recs[i].hdrs);
     }
@@ -132,19 +156,49 @@ static const char *v3_type_name(int f)
         return "STRING";
     case BS_REST_FMT_AVRO:
         return "AVRO";
+    case BS_REST_FMT_JSONSCHEMA:
+        return "JSONSCHEMA";
+    case BS_REST_FMT_PROTOBUF:
+        return "PROTOBUF";
     default:
         return "BINARY";
     }
 }
 
+/* "key":{"type","subject","schema_id","schema_version","size"} */
+static void v3_report_side(bs_wbuf_t *w, const char *name, int fmt, const v3_sch_t *sch,
+                           size_t size)
+{
+    bs_rest_jw_raw(w, ",\"");
+    bs_rest_jw_raw(w, name);
+    bs_rest_jw_raw(w, "\":{\"type\":\"");
+    bs_rest_jw_raw(w, v3_type_name(fmt));
+    bs_rest_jw_raw(w, "\"");
+    if (sch && sch->resolved) {
+        bs_rest_jw_raw(w, ",\"subject\":");
+        bs_rest_jw_cstr(w, sch->res.subject);
+        bs_rest_jw_raw(w, ",\"schema_id\":");
+        bs_rest_jw_i64(w, sch->res.id);
+        if (sch->res.version > 0) {
+            bs_rest_jw_raw(w, ",\"schema_version\":");
+            bs_rest_jw_i64(w, sch->res.version);
+        }
+    }
+    bs_rest_jw_raw(w, ",\"size\":");
+    bs_rest_jw_i64(w, (int64_t)size);
+    bs_rest_jw_raw(w, "}");
+}
+
 static void v3_report(bs_wbuf_t *w, prod_batch_t *b, prod_rec_t *rc)
 {
     if (rc->errmsg || rc->err) {
-        int status = rc->errstatus, code;
+        int status = rc->errstatus, code = rc->errcode;
         if (!rc->errmsg)
             bs_rest_kafka_error_code(rc->err, &status, &code);
+        else if (!code)
+            code = status;
         bs_rest_jw_raw(w, "{\"error_code\":");
-        bs_rest_jw_i64(w, status ? status : 500);
+        bs_rest_jw_i64(w, code ? code : 500);
         bs_rest_jw_raw(w, ",\"message\":");
         bs_rest_jw_cstr(w, rc->errmsg ? rc->errmsg : rd_kafka_err2str(rc->err));
         bs_rest_jw_raw(w, "}");
@@ -160,20 +214,10 @@ static void v3_report(bs_wbuf_t *w, prod_batch_t *b, prod_rec_t *rc)
     bs_rest_jw_i64(w, rc->out_offset);
     bs_rest_jw_raw(w, ",\"timestamp\":");
     v3_ts(w, rc->out_ts);
-    if (!rc->knull) {
-        bs_rest_jw_raw(w, ",\"key\":{\"type\":\"");
-        bs_rest_jw_raw(w, v3_type_name(rc->kfmt));
-        bs_rest_jw_raw(w, "\",\"size\":");
-        bs_rest_jw_i64(w, (int64_t)rc->klen);
-        bs_rest_jw_raw(w, "}");
-    }
-    if (!rc->vnull) {
-        bs_rest_jw_raw(w, ",\"value\":{\"type\":\"");
-        bs_rest_jw_raw(w, v3_type_name(rc->vfmt));
-        bs_rest_jw_raw(w, "\",\"size\":");
-        bs_rest_jw_i64(w, (int64_t)rc->vlen);
-        bs_rest_jw_raw(w, "}");
-    }
+    if (!rc->knull || rc->ksch)
+        v3_report_side(w, "key", rc->kfmt, rc->ksch, rc->knull ? 0 : rc->klen);
+    if (!rc->vnull || rc->vsch)
+        v3_report_side(w, "value", rc->vfmt, rc->vsch, rc->vnull ? 0 : rc->vlen);
     bs_rest_jw_raw(w, "}");
 }
 
@@ -894,13 +938,150 @@ void bs_rest_v2_produce_partition(bs_http_req_t *req, void *ctx)
 
 static void rec_reject(prod_rec_t *rc, int status, const char *fmt, const char *arg)
 {
-    char m[512];
+    char m[1024];
     snprintf(m, sizeof m, fmt, arg);
     rc->errmsg = bs_xstrdup(m);
     rc->errstatus = status;
 }
 
-/* Parses a v3 "key"/"value" object {"type","data"} into the record. */
+/* The type names of v3 ("BINARY", "AVRO", ...; Confluent's EmbeddedFormat
+ * is case-insensitive); UNKNOWN for anything else. */
+static bs_rest_fmt_t v3_type_parse(const char *t)
+{
+    if (!t)
+        return BS_REST_FMT_UNKNOWN;
+    if (strcasecmp(t, "JSONSCHEMA") == 0)
+        return BS_REST_FMT_JSONSCHEMA;
+    if (strcasecmp(t, "PROTOBUF") == 0)
+        return BS_REST_FMT_PROTOBUF;
+    return bs_rest_fmt_parse_name(t);
+}
+
+/* Reads "type" and the schema fields of a v3 key/value object with
+ * Confluent's checks (ProduceRequestData): a schemaless type (BINARY, JSON,
+ * STRING) takes no schema field; subject and subject_name_strategy exclude
+ * each other, and so do schema_id, schema_version and schema. A side is
+ * schema-based when its type is AVRO, JSONSCHEMA or PROTOBUF, or when the
+ * type is omitted and a schema field is given (the registry's type
+ * decides). Returns 1 (schema-based, q filled), 0 (schemaless, *fmt set;
+ * -1 = type omitted), or -1 with msg. Pure: no registry access. */
+static int v3_schema_fields(json_t *o, const char *what, bs_rest_sch_req_t *q, int *fmt, char *msg,
+                            size_t msglen)
+{
+    memset(q, 0, sizeof *q);
+    q->fmt = -1;
+    q->id = q->version = -1;
+    *fmt = -1;
+    json_t *t = json_object_get(o, "type");
+    if (t && !json_is_null(t)) {
+        bs_rest_fmt_t f =
+            json_is_string(t) ? v3_type_parse(json_string_value(t)) : BS_REST_FMT_UNKNOWN;
+        if (f == BS_REST_FMT_UNKNOWN || f == BS_REST_FMT_GENERIC) {
+            snprintf(msg, msglen,
+                     "Unsupported %s type (BINARY, JSON, STRING, AVRO and JSONSCHEMA are "
+                     "supported)",
+                     what);
+            return -1;
+        }
+        *fmt = (int)f;
+    }
+    static const char *const names[] = {"subject", "subject_name_strategy", "schema_id",
+                                        "schema_version", "schema"};
+    json_t *v[5];
+    const char *given = NULL;
+    int nsch = 0;
+    for (int i = 0; i < 5; i++) {
+        v[i] = json_object_get(o, names[i]);
+        if (v[i] && json_is_null(v[i]))
+            v[i] = NULL;
+        if (v[i] && !given)
+            given = names[i];
+        if (v[i] && i >= 2)
+            nsch++;
+    }
+    bool schema_type =
+        *fmt == BS_REST_FMT_AVRO || *fmt == BS_REST_FMT_JSONSCHEMA || *fmt == BS_REST_FMT_PROTOBUF;
+    if (*fmt >= 0 && !schema_type) {
+        if (given) {
+            snprintf(msg, msglen, "'type=%s' cannot be used with '%s'.", v3_type_name(*fmt), given);
+            return -1;
+        }
+        return 0;
+    }
+    if (*fmt < 0 && !given)
+        return 0; /* schemaless, type from the data */
+    if (v[0] && v[1]) {
+        snprintf(msg, msglen, "Only one of 'subject_name_strategy' or 'subject' can be used.");
+        return -1;
+    }
+    if (nsch > 1) {
+        snprintf(msg, msglen, "Only one of 'schema_id', 'schema_version' or 'schema' can be used.");
+        return -1;
+    }
+    if (*fmt == BS_REST_FMT_PROTOBUF) {
+        snprintf(msg, msglen,
+                 "PROTOBUF records are not supported by Basin's REST Proxy (no Protobuf "
+                 "serializer): use AVRO, JSONSCHEMA, JSON, STRING or BINARY");
+        return -1;
+    }
+    q->fmt = *fmt;
+    if (v[0]) {
+        if (!json_is_string(v[0]) || json_string_length(v[0]) == 0) {
+            snprintf(msg, msglen, "%s subject must be a non-empty string", what);
+            return -1;
+        }
+        q->subject = json_string_value(v[0]);
+    }
+    if (v[1]) {
+        const char *sn = json_string_value(v[1]);
+        if (sn && strcasecmp(sn, "TOPIC_NAME") == 0)
+            q->strategy = BS_REST_SNS_TOPIC_NAME;
+        else if (sn && strcasecmp(sn, "RECORD_NAME") == 0)
+            q->strategy = BS_REST_SNS_RECORD_NAME;
+        else if (sn && strcasecmp(sn, "TOPIC_RECORD_NAME") == 0)
+            q->strategy = BS_REST_SNS_TOPIC_RECORD_NAME;
+        else {
+            snprintf(msg, msglen,
+                     "%s subject_name_strategy must be TOPIC_NAME, RECORD_NAME or "
+                     "TOPIC_RECORD_NAME",
+                     what);
+            return -1;
+        }
+        q->strategy_given = true;
+    }
+    if (v[2]) {
+        if (!json_is_integer(v[2]) || json_integer_value(v[2]) < 0 ||
+            json_integer_value(v[2]) > INT32_MAX) {
+            snprintf(msg, msglen, "%s schema_id must be a non-negative integer", what);
+            return -1;
+        }
+        q->id = json_integer_value(v[2]);
+    }
+    if (v[3]) {
+        if (!json_is_integer(v[3]) || json_integer_value(v[3]) < 1 ||
+            json_integer_value(v[3]) > INT32_MAX) {
+            snprintf(msg, msglen, "%s schema_version must be a positive integer", what);
+            return -1;
+        }
+        q->version = json_integer_value(v[3]);
+    }
+    if (v[4]) {
+        if (!json_is_string(v[4])) {
+            snprintf(msg, msglen, "%s schema must be a string holding the schema", what);
+            return -1;
+        }
+        if (q->fmt < 0) {
+            snprintf(msg, msglen, "%s schema needs a 'type' (AVRO or JSONSCHEMA)", what);
+            return -1;
+        }
+        q->schema = json_string_value(v[4]);
+    }
+    return 1;
+}
+
+/* Parses a v3 "key"/"value" object {"type","data",schema fields} into the
+ * record. Schema-based sides are only checked here; a worker resolves and
+ * encodes them (v3_encode_schemas). */
 static int v3_side(prod_batch_t *b, prod_rec_t *rc, json_t *o, bool is_key)
 {
     const char *what = is_key ? "key" : "value";
@@ -915,28 +1096,30 @@ static int v3_side(prod_batch_t *b, prod_rec_t *rc, json_t *o, bool is_key)
         rec_reject(rc, 400, "Record %s must be an object {\"type\",\"data\"}", what);
         return -1;
     }
-    json_t *t = json_object_get(o, "type");
-    bs_rest_fmt_t f = BS_REST_FMT_BINARY;
+    char msg[256];
+    bs_rest_sch_req_t q;
+    int tf;
     json_t *data = json_object_get(o, "data");
-    if (t && !json_is_null(t)) {
-        f = json_is_string(t) ? bs_rest_fmt_parse_name(json_string_value(t)) : BS_REST_FMT_UNKNOWN;
-        if (f != BS_REST_FMT_BINARY && f != BS_REST_FMT_JSON && f != BS_REST_FMT_STRING) {
-            rec_reject(rc, 400, "Unsupported %s type (BINARY, JSON and STRING are supported)",
-                       what);
-            return -1;
-        }
-    } else if (!json_is_string(data) && data && !json_is_null(data)) {
-        f = BS_REST_FMT_JSON; /* Confluent: schemaless non-string data is JSON */
-    }
-    if (json_object_get(o, "schema") || json_object_get(o, "schema_id") ||
-        json_object_get(o, "schema_version") || json_object_get(o, "subject")) {
-        rec_reject(rc, 400,
-                   "Schema-based %s formats are not supported by the v3 produce API "
-                   "in Basin (use API v2 with the avro format)",
-                   what);
+    int sk = v3_schema_fields(o, what, &q, &tf, msg, sizeof msg);
+    if (sk < 0) {
+        rec_reject(rc, 400, "%s", msg);
         return -1;
     }
-    char msg[256];
+    if (sk == 1) {
+        v3_sch_t *sc = bs_xcalloc(1, sizeof *sc);
+        sc->q = q;
+        sc->data = data;
+        if (is_key)
+            rc->ksch = sc, rc->knull = true, rc->kfmt = q.fmt >= 0 ? q.fmt : BS_REST_FMT_AVRO;
+        else
+            rc->vsch = sc, rc->vnull = true, rc->vfmt = q.fmt >= 0 ? q.fmt : BS_REST_FMT_AVRO;
+        return 0;
+    }
+    bs_rest_fmt_t f = BS_REST_FMT_BINARY;
+    if (tf >= 0)
+        f = (bs_rest_fmt_t)tf;
+    else if (!json_is_string(data) && data && !json_is_null(data))
+        f = BS_REST_FMT_JSON; /* Confluent: schemaless non-string data is JSON */
     void *own = NULL;
     const uint8_t *p = NULL;
     size_t len = 0;
@@ -962,6 +1145,123 @@ static int v3_side(prod_batch_t *b, prod_rec_t *rc, json_t *o, bool is_key)
         rc->val = p, rc->vlen = len, rc->vnull = isnull, rc->vown = own, rc->vfmt = (int)f;
     }
     return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * API v3 schema-based sides (worker threads only: registry calls block)
+ * ---------------------------------------------------------------------- */
+
+static bool rec_needs_schema(const prod_rec_t *rc)
+{
+    return !rc->errmsg && (rc->ksch || rc->vsch);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool sch_req_eq(const bs_rest_sch_req_t *a, const bs_rest_sch_req_t *b)
+{
+    return a->fmt == b->fmt && a->strategy == b->strategy && a->id == b->id &&
+           a->version == b->version && str_eq(a->subject, b->subject) &&
+           str_eq(a->schema, b->schema);
+}
+
+/* The last resolution of each side (key, value), with its own copies of
+ * the request's strings: records of one request, or of one stream, usually
+ * share their schema, so the registry is asked once per distinct side (a
+ * stream keeps "latest" as resolved at its first record). Used by one
+ * thread at a time (the batch's job, or the stream's drain job). */
+typedef struct sch_memo_s {
+    bool have[2]; /* [is_key] */
+    bs_rest_sch_req_t q[2];
+    bs_rest_sch_t res[2];
+} sch_memo_t;
+
+static void sch_memo_clear(sch_memo_t *m, int side)
+{
+    if (m->have[side]) {
+        free((char *)m->q[side].subject);
+        free((char *)m->q[side].schema);
+    }
+    m->have[side] = false;
+}
+
+static void sch_memo_put(sch_memo_t *m, int side, const bs_rest_sch_req_t *q,
+                         const bs_rest_sch_t *res)
+{
+    sch_memo_clear(m, side);
+    m->q[side] = *q;
+    m->q[side].subject = q->subject ? bs_xstrdup(q->subject) : NULL;
+    m->q[side].schema = q->schema ? bs_xstrdup(q->schema) : NULL;
+    m->res[side] = *res;
+    m->have[side] = true;
+}
+
+static void sch_memo_free(sch_memo_t *m)
+{
+    sch_memo_clear(m, 0);
+    sch_memo_clear(m, 1);
+}
+
+static int v3_encode_side(prod_batch_t *b, prod_rec_t *rc, v3_sch_t *sc, bool is_key,
+                          sch_memo_t *memo)
+{
+    int status = 500, code = 50002;
+    char msg[900];
+    if (memo->have[is_key] && sch_req_eq(&memo->q[is_key], &sc->q)) {
+        sc->res = memo->res[is_key];
+    } else {
+        if (bs_rest_sch_resolve(b->r, b->topic, is_key, &sc->q, &sc->res, &status, &code, msg,
+                                sizeof msg) != 0)
+            goto fail;
+        sch_memo_put(memo, is_key, &sc->q, &sc->res);
+    }
+    sc->resolved = true;
+    if (is_key)
+        rc->kfmt = sc->res.fmt;
+    else
+        rc->vfmt = sc->res.fmt;
+    if (!sc->data || json_is_null(sc->data))
+        return 0; /* Confluent: a null datum is a null key/value */
+    uint8_t *out = NULL;
+    size_t len = 0;
+    if (bs_rest_sch_encode(b->r, b->topic, is_key, &sc->res, sc->data, &out, &len, &status, &code,
+                           msg, sizeof msg) != 0)
+        goto fail;
+    if (is_key)
+        rc->kown = out, rc->key = out, rc->klen = len, rc->knull = false;
+    else
+        rc->vown = out, rc->val = out, rc->vlen = len, rc->vnull = false;
+    return 0;
+fail:
+    rec_reject(rc, status, "%s", msg);
+    rc->errcode = code;
+    return -1;
+}
+
+/* Resolves and encodes every schema-based side of the batch, in record
+ * order; a failure is that record's error. */
+static void v3_encode_schemas(prod_batch_t *b, sch_memo_t *memo)
+{
+    for (int i = 0; i < b->n; i++) {
+        prod_rec_t *rc = &b->recs[i];
+        if (!rec_needs_schema(rc))
+            continue;
+        if (rc->ksch && v3_encode_side(b, rc, rc->ksch, true, memo) != 0)
+            continue;
+        if (rc->vsch)
+            v3_encode_side(b, rc, rc->vsch, false, memo);
+    }
+}
+
+static bool batch_needs_schema(const prod_batch_t *b)
+{
+    for (int i = 0; i < b->n; i++)
+        if (rec_needs_schema(&b->recs[i]))
+            return true;
+    return false;
 }
 
 static int64_t v3_parse_ts(json_t *t, bool *ok)
@@ -1064,12 +1364,16 @@ static void v3_record(prod_batch_t *b, prod_rec_t *rc, json_t *o)
     v3_side(b, rc, json_object_get(o, "value"), false);
 }
 
-/* v3 records are checked per record: a bad partition is that record's 404. */
+/* Worker: the topic lookup (when the cache did not know the topic), then
+ * the schema-based sides; v3 records are checked per record: a bad
+ * partition is that record's 404. */
 static void v3_job(bs_rest_t *r, bs_http_req_t *req, void *arg)
 {
     prod_batch_t *b = arg;
     char err[512];
-    int cnt = bs_rest_topic_lookup(r, b->topic, 50, err, sizeof err);
+    int cnt = bs_rest_topic_cached(r, b->topic);
+    if (cnt <= 0)
+        cnt = bs_rest_topic_lookup(r, b->topic, 50, err, sizeof err);
     if (cnt == -2) {
         bs_http_reply_error(req, 500, 50002, "%s", err);
         batch_free(b);
@@ -1083,6 +1387,10 @@ static void v3_job(bs_rest_t *r, bs_http_req_t *req, void *arg)
     for (int i = 0; i < b->n; i++)
         if (!b->recs[i].errmsg && b->recs[i].partition >= cnt)
             rec_reject(&b->recs[i], 404, "%s", "This server does not host this topic-partition.");
+    sch_memo_t memo;
+    memset(&memo, 0, sizeof memo);
+    v3_encode_schemas(b, &memo);
+    sch_memo_free(&memo);
     batch_send(b);
 }
 
@@ -1149,7 +1457,7 @@ void bs_rest_v3_produce(bs_http_req_t *req, void *ctx)
         v3_record(b, &b->recs[i], o);
     }
     int cnt = bs_rest_topic_cached(r, b->topic);
-    if (cnt > 0) {
+    if (cnt > 0 && !batch_needs_schema(b)) {
         for (int i = 0; i < b->n; i++)
             if (!b->recs[i].errmsg && b->recs[i].partition >= cnt)
                 rec_reject(&b->recs[i], 404, "%s",
@@ -1178,11 +1486,16 @@ typedef struct v3s_s {
     char **out;          /* out[i]: report i, NULL until delivered */
     size_t *outlen;
     int outcap;
-    int next;                        /* next report to write */
-    bool body_done;                  /* the body has ended */
-    bool lookup;                     /* the topic lookup job is still running */
-    int partitions;                  /* topic's partition count; 0 = no such topic */
-    prod_batch_t *wq_head, *wq_tail; /* records waiting for the lookup */
+    int next;       /* next report to write */
+    bool body_done; /* the body has ended */
+    bool busy;      /* the drain job is queued or running (v3s_drain_job) */
+    int partitions; /* topic's partition count; 0 = no such topic, -1 = lookup pending */
+    /* records waiting for the drain job, in body order. Invariant: the
+     * queue is not empty => busy; while busy, every new record joins the
+     * queue's tail, so nothing overtakes a record that waits for the topic
+     * lookup or for its schema (registry) */
+    prod_batch_t *wq_head, *wq_tail;
+    sch_memo_t memo; /* drain job only */
 } v3s_t;
 
 static void v3s_free(v3s_t *st)
@@ -1193,6 +1506,7 @@ static void v3s_free(v3s_t *st)
     free(st->outlen);
     free(st->in);
     free(st->topic);
+    sch_memo_free(&st->memo);
     pthread_mutex_destroy(&st->mu);
     pthread_mutex_destroy(&st->smu);
     free(st);
@@ -1201,7 +1515,7 @@ static void v3s_free(v3s_t *st)
 /* @locks st->mu. True when nothing more will be written. */
 static bool v3s_done_locked(v3s_t *st)
 {
-    return st->body_done && !st->lookup && st->next == st->nrec;
+    return st->body_done && !st->busy && st->next == st->nrec;
 }
 
 static void v3s_finish(v3s_t *st)
@@ -1243,35 +1557,54 @@ static void v3s_send(prod_batch_t *b, int partitions)
     batch_send(b);
 }
 
-/* Worker: learns the topic's partition count, then sends what waited. */
-static void v3s_lookup_job(bs_rest_t *r, bs_http_req_t *req, void *arg)
+/* Worker: learns the topic's partition count if needed, then sends the
+ * waiting records in order, resolving and encoding schema-based sides
+ * first. A record stays at the head of the queue while the registry is
+ * asked about it, so the ones behind it (even plain BINARY records that
+ * arrived meanwhile) wait: reports and offsets follow body order. The job
+ * ends (busy = false) only once the queue is empty, under `mu`, so a
+ * record parsed after that may be sent at once on the I/O thread. */
+static void v3s_drain_job(bs_rest_t *r, bs_http_req_t *req, void *arg)
 {
     (void)req;
     v3s_t *st = arg;
-    char err[512];
-    int cnt = bs_rest_topic_lookup(r, st->topic, 50, err, sizeof err);
+    pthread_mutex_lock(&st->mu);
+    int cnt = st->partitions;
+    pthread_mutex_unlock(&st->mu);
     if (cnt < 0) {
-        bs_log_warn("rest", "streamed produce to %s: %s", st->topic, err);
-        cnt = 0;
+        char err[512];
+        cnt = bs_rest_topic_lookup(r, st->topic, 50, err, sizeof err);
+        if (cnt < 0) {
+            bs_log_warn("rest", "streamed produce to %s: %s", st->topic, err);
+            cnt = 0;
+        }
+        pthread_mutex_lock(&st->mu);
+        st->partitions = cnt;
+        pthread_mutex_unlock(&st->mu);
     }
-    pthread_mutex_lock(&st->smu);
-    pthread_mutex_lock(&st->mu);
-    prod_batch_t *q = st->wq_head;
-    st->wq_head = st->wq_tail = NULL;
-    st->partitions = cnt;
-    pthread_mutex_unlock(&st->mu);
-    while (q) {
-        prod_batch_t *nx = q->qnext;
-        v3s_send(q, cnt);
-        q = nx;
+    for (;;) {
+        pthread_mutex_lock(&st->mu);
+        prod_batch_t *b = st->wq_head; /* stays queued until sent */
+        if (!b) {
+            st->busy = false;
+            bool done = v3s_done_locked(st);
+            pthread_mutex_unlock(&st->mu);
+            if (done)
+                v3s_finish(st);
+            return;
+        }
+        pthread_mutex_unlock(&st->mu);
+        if (cnt > 0 && b->recs[0].partition < cnt)
+            v3_encode_schemas(b, &st->memo); /* blocking: registry */
+        pthread_mutex_lock(&st->smu);
+        pthread_mutex_lock(&st->mu);
+        st->wq_head = b->qnext;
+        if (!st->wq_head)
+            st->wq_tail = NULL;
+        pthread_mutex_unlock(&st->mu);
+        v3s_send(b, cnt); /* its report cannot end the stream: busy is set */
+        pthread_mutex_unlock(&st->smu);
     }
-    pthread_mutex_unlock(&st->smu);
-    pthread_mutex_lock(&st->mu);
-    st->lookup = false;
-    bool done = v3s_done_locked(st);
-    pthread_mutex_unlock(&st->mu);
-    if (done)
-        v3s_finish(st);
 }
 
 /* One parsed value of the body (o NULL = malformed JSON): a record. */
@@ -1304,19 +1637,28 @@ static void v3s_record(v3s_t *st, json_t *o)
     }
     b->seq = st->nrec++;
     st->out[b->seq] = NULL;
-    bool wait = st->partitions < 0;
+    /* Send order = body order: a record goes out here only when nothing
+     * waits ahead of it (not busy: the partition count is known and the
+     * queue is empty) and it needs no registry call; otherwise it joins
+     * the queue's tail and the drain job sends it after the ones ahead. */
+    bool wait = st->busy || rec_needs_schema(&b->recs[0]);
+    bool start = false;
     if (wait) {
         if (st->wq_tail)
             st->wq_tail->qnext = b;
         else
             st->wq_head = b;
         st->wq_tail = b;
+        start = !st->busy;
+        st->busy = true;
     }
     int cnt = st->partitions;
     pthread_mutex_unlock(&st->mu);
     if (!wait)
         v3s_send(b, cnt);
     pthread_mutex_unlock(&st->smu);
+    if (start)
+        bs_rest_submit(st->r, st->req, v3s_drain_job, st, NULL);
 }
 
 static bool v3s_space(uint8_t c)
@@ -1402,7 +1744,7 @@ void bs_rest_v3_produce_head(bs_http_req_t *req, void *ctx)
     bs_http_stream_begin(req, 200, "application/json");
     if (st->partitions < 0) {
         st->partitions = -1;
-        st->lookup = true;
-        bs_rest_submit(r, req, v3s_lookup_job, st, NULL);
+        st->busy = true; /* records queue until the drain job knows the topic */
+        bs_rest_submit(r, req, v3s_drain_job, st, NULL);
     }
 }

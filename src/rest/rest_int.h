@@ -35,9 +35,11 @@ typedef enum bs_rest_fmt_e {
     BS_REST_FMT_BINARY = 0,
     BS_REST_FMT_JSON,
     BS_REST_FMT_AVRO,
-    BS_REST_FMT_STRING,  /* v3 only */
-    BS_REST_FMT_GENERIC, /* application/vnd.kafka.v2+json, application/json: no format */
-    BS_REST_FMT_UNKNOWN, /* a vnd.kafka type we do not serve (jsonschema, protobuf) */
+    BS_REST_FMT_STRING,     /* v3 only */
+    BS_REST_FMT_GENERIC,    /* application/vnd.kafka.v2+json, application/json: no format */
+    BS_REST_FMT_UNKNOWN,    /* a vnd.kafka type we do not serve (jsonschema, protobuf) */
+    BS_REST_FMT_JSONSCHEMA, /* v3 only: schema-based JSON (Confluent wire format) */
+    BS_REST_FMT_PROTOBUF,   /* v3 only: recognised, answered with a 400 */
 } bs_rest_fmt_t;
 
 typedef struct bs_rest_s bs_rest_t;
@@ -190,6 +192,49 @@ bs_rest_avro_enc_t *bs_rest_avro_enc_new(bs_rest_t *r, const char *topic, bool i
 int bs_rest_avro_enc_one(bs_rest_avro_enc_t *e, json_t *v, uint8_t **out, size_t *len, char *msg,
                          size_t msglen);
 void bs_rest_avro_enc_free(bs_rest_avro_enc_t *e);
+
+/* Schema-based sides of API v3 records (AVRO, JSONSCHEMA), Confluent's
+ * rules: schema_id -> that schema; schema_version -> that version of the
+ * subject; schema (raw text) -> looked up, else registered, under the
+ * subject; none -> the subject's latest version. The subject is `subject`,
+ * or the strategy's name for (topic, is_key, schema). */
+typedef enum bs_rest_sns_e {
+    BS_REST_SNS_TOPIC_NAME = 0, /* same values as bs_subject_strategy_t */
+    BS_REST_SNS_RECORD_NAME,
+    BS_REST_SNS_TOPIC_RECORD_NAME,
+} bs_rest_sns_t;
+
+typedef struct bs_rest_sch_req_s {
+    int fmt;             /* AVRO / JSONSCHEMA / PROTOBUF; -1: the registry's type decides */
+    const char *subject; /* NULL: from the strategy */
+    int strategy;        /* bs_rest_sns_t */
+    bool strategy_given;
+    int64_t id, version; /* -1: not given */
+    const char *schema;  /* raw schema text, NULL: not given */
+} bs_rest_sch_req_t;
+
+typedef struct bs_rest_sch_s {
+    int fmt; /* AVRO or JSONSCHEMA */
+    int id;
+    int version; /* -1 when the subject does not hold the schema */
+    char subject[512];
+} bs_rest_sch_t;
+
+/* Resolves q against the registry (blocking: workers only). Returns 0, or
+ * -1 with HTTP status, Confluent code and message: the registry's own code
+ * when it answered (40401 subject, 40402 version, 40403 schema not found),
+ * 400 for bad requests (unsupported PROTOBUF, strategy without schema,
+ * type mismatch, invalid raw schema), 500/50002 when the registry cannot be
+ * reached. */
+int bs_rest_sch_resolve(bs_rest_t *r, const char *topic, bool is_key, const bs_rest_sch_req_t *q,
+                        bs_rest_sch_t *out, int *status, int *code, char *msg, size_t msglen);
+/* Encodes data (not null) in the wire format of s: magic 0, big-endian id,
+ * then Avro binary (AVRO, data in Avro JSON encoding) or the compact JSON
+ * text (JSONSCHEMA; not validated against the schema). *out is malloc'd.
+ * Returns 0 or -1 (400: data does not match the Avro schema). */
+int bs_rest_sch_encode(bs_rest_t *r, const char *topic, bool is_key, const bs_rest_sch_t *s,
+                       json_t *data, uint8_t **out, size_t *len, int *status, int *code, char *msg,
+                       size_t msglen);
 
 /* A decoder for a consumer instance (one per instance: not thread-safe).
  * Appends the JSON text of framed Avro bytes to w. Returns 0 or -1 with

@@ -36,6 +36,7 @@
 
 typedef struct sr_entry_s {
     char *text;
+    char *type;               /* schemaType: "AVRO" when the registry left it out */
     bs_serdes_schema_t *avro; /* parsed lazily; NULL until asked for */
 } sr_entry_t;
 
@@ -173,6 +174,7 @@ void bs_sr_client_destroy(bs_sr_client_t *c)
     for (size_t i = 0; bs_hmap_next(&c->by_id, &i, &e);) {
         sr_entry_t *en = e->val;
         free(en->text);
+        free(en->type);
         bs_serdes_schema_destroy(en->avro);
         free(en);
     }
@@ -537,8 +539,11 @@ static sr_entry_t *fetch_by_id(bs_sr_client_t *c, int id, const char *key, size_
         json_decref(r);
         return NULL;
     }
+    const char *type = json_string_value(json_object_get(r, "schemaType"));
     en = calloc(1, sizeof(*en));
-    if (!en || !(en->text = strdup(text))) {
+    if (!en || !(en->text = strdup(text)) || !(en->type = strdup(type ? type : "AVRO"))) {
+        if (en)
+            free(en->text);
         free(en);
         json_decref(r);
         bs_sr_seterr(e, BS_SR_ERR_NOMEM, 0, "out of memory");
@@ -549,6 +554,7 @@ static sr_entry_t *fetch_by_id(bs_sr_client_t *c, int id, const char *key, size_
     sr_entry_t *other = bs_hmap_get(&c->by_id, key, klen);
     if (other) { /* another thread won the race */
         free(en->text);
+        free(en->type);
         free(en);
         en = other;
     } else {
@@ -568,6 +574,72 @@ int bs_sr_get_by_id(bs_sr_client_t *c, int id, char **schema_out, bs_sr_error_t 
         return -1;
     }
     return 0;
+}
+
+int bs_sr_get_by_id_type(bs_sr_client_t *c, int id, char **schema_out, char **type_out,
+                         bs_sr_error_t *e)
+{
+    sr_entry_t *en = entry_by_id(c, id, e);
+    if (!en)
+        return -1;
+    *schema_out = strdup(en->text);
+    *type_out = strdup(en->type);
+    if (!*schema_out || !*type_out) {
+        free(*schema_out);
+        free(*type_out);
+        *schema_out = *type_out = NULL;
+        bs_sr_seterr(e, BS_SR_ERR_NOMEM, 0, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int bs_sr_get_version(bs_sr_client_t *c, const char *subject, int version, int *id_out,
+                      int *version_out, char **schema_out, char **type_out, bs_sr_error_t *e)
+{
+    int rc = -1;
+    json_t *r = NULL;
+    char *path = NULL, suffix[40];
+    *schema_out = *type_out = NULL;
+    if (!subject || !*subject) {
+        bs_sr_seterr(e, BS_SR_ERR_INVALID, 0, "subject must be given");
+        return -1;
+    }
+    if (version > 0)
+        snprintf(suffix, sizeof(suffix), "/versions/%d", version);
+    else
+        snprintf(suffix, sizeof(suffix), "/versions/latest");
+    if (!(path = subject_path(c, subject, suffix))) {
+        bs_sr_seterr(e, BS_SR_ERR_NOMEM, 0, "out of memory");
+        return -1;
+    }
+    if (sr_http(c, "GET", path, NULL, &r, e))
+        goto done;
+    json_t *jid = json_object_get(r, "id");
+    const char *text = json_string_value(json_object_get(r, "schema"));
+    const char *type = json_string_value(json_object_get(r, "schemaType"));
+    if (!json_is_integer(jid) || !text) {
+        bs_sr_seterr(e, BS_SR_ERR_PROTOCOL, 200,
+                     "schema registry answered version %s of '%s' without id or schema",
+                     suffix + 10, subject);
+        goto done;
+    }
+    *id_out = (int)json_integer_value(jid);
+    *version_out = (int)json_integer_value(json_object_get(r, "version"));
+    *schema_out = strdup(text);
+    *type_out = strdup(type ? type : "AVRO");
+    if (!*schema_out || !*type_out) {
+        free(*schema_out);
+        free(*type_out);
+        *schema_out = *type_out = NULL;
+        bs_sr_seterr(e, BS_SR_ERR_NOMEM, 0, "out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    json_decref(r);
+    free(path);
+    return rc;
 }
 
 bs_serdes_schema_t *bs_sr_schema_by_id(bs_sr_client_t *c, int id, bs_sr_error_t *e)
