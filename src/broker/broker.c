@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -269,6 +270,28 @@ static int setup_listeners(bs_broker_t *b)
     return 0;
 }
 
+/* Every partition keeps four files open (its directory and active segment), so a broker
+ * with many partitions needs many descriptors: raise the soft RLIMIT_NOFILE
+ * to the hard limit, as Kafka's packaging does with LimitNOFILE. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    rlim_t soft = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+            soft = rl.rlim_cur;
+    }
+    if (soft == RLIM_INFINITY)
+        bs_log_info("broker", "open files limit: unlimited");
+    else
+        bs_log_info("broker", "open files limit: %llu (about %llu partitions)",
+                    (unsigned long long)soft,
+                    (unsigned long long)(soft > 1024 ? (soft - 1024) / 4 : 0));
+}
+
 int bs_broker_main(int argc, char **argv)
 {
     bs_broker_config_t cfg;
@@ -297,6 +320,7 @@ int bs_broker_main(int argc, char **argv)
     int64_t t0 = bs_mono_ms();
     bs_log_info("broker", "starting Basin broker (node.id %d)", b->node_id);
     bs_broker_config_log(&cfg);
+    raise_fd_limit();
 
     b->loop = bs_loop_new();
     if (!b->loop)

@@ -51,6 +51,8 @@ struct bs_topic_s {
     bs_topic_overrides_t ov; /* explicitly set topic configs (persisted) */
     bs_topic_config_t cfg;   /* effective configuration */
     bool internal;           /* __consumer_offsets, __transaction_state */
+    int32_t want;            /* while being built: the partition count asked for */
+    bs_topic_t *build_next;  /* while being built: bs_broker_t.building list */
 };
 
 bs_topic_t *bs_topics_find(bs_broker_t *b, const char *name, size_t len);
@@ -62,6 +64,28 @@ const char *bs_topic_name_invalid(const char *name, size_t len);
 bs_err_t bs_topics_create(bs_broker_t *b, const char *name, int32_t npart,
                           const bs_topic_overrides_t *ov, bool validate_only, char *err,
                           size_t errlen, bs_topic_t **out);
+/* Incremental creation, for CreateTopics: a topic with many partitions takes
+ * a while to create (four files per partition), so the handler builds it in
+ * slices and lets the event loop serve other connections in between. While
+ * it is built the topic is not in b->topics (Metadata, Produce and Fetch do
+ * not see it) but its name is taken (b->building: a second create gets
+ * TOPIC_ALREADY_EXISTS). bs_topics_create = begin + step(-1) + finish.
+ *   begin: validates (as bs_topics_create) and, unless validate_only, returns
+ *          the topic under construction in *out;
+ *   step:  opens partitions until all are there (1) or the monotonic clock
+ *          passes deadline_ms (0); -1 on failure, the build is then gone;
+ *   finish: persists and publishes it; on failure the build is gone;
+ *   abort: removes an unfinished build and its partition directories. */
+bs_err_t bs_topics_build_begin(bs_broker_t *b, const char *name, int32_t npart,
+                               const bs_topic_overrides_t *ov, bool validate_only, char *err,
+                               size_t errlen, bs_topic_t **out);
+int bs_topics_build_step(bs_broker_t *b, bs_topic_t *t, int64_t deadline_ms, char *err,
+                         size_t errlen);
+bs_err_t bs_topics_build_finish(bs_broker_t *b, bs_topic_t *t, char *err, size_t errlen);
+void bs_topics_build_abort(bs_broker_t *b, bs_topic_t *t);
+/* 0, or -1 with a message when n more partitions would exceed the broker's
+ * open-files limit (see topics.c). */
+int bs_topics_fd_budget(int64_t n, char *err, size_t errlen);
 bs_err_t bs_topics_delete(bs_broker_t *b, bs_topic_t *t);
 bs_err_t bs_topics_add_partitions(bs_broker_t *b, bs_topic_t *t, int32_t total, bool validate_only,
                                   char *err, size_t errlen);
@@ -127,6 +151,8 @@ void bs_sync_enqueue(bs_broker_t *b, bs_partition_t *p);
 void bs_sync_forget(bs_broker_t *b, bs_partition_t *p);
 void bs_produce_sync_done(bs_broker_t *b);
 void bs_produce_abort_conn(bs_broker_t *b, bs_conn_t *c);
+/* A parked CreateTopics of c is dropped (its unfinished topic abandoned). */
+void bs_admin_abort_conn(bs_broker_t *b, bs_conn_t *c);
 /* A partition is being deleted: parked produce requests stop waiting on it. */
 void bs_produce_forget_partition(bs_broker_t *b, bs_partition_t *p);
 
@@ -153,7 +179,9 @@ struct bs_broker_s {
     char cluster_id[64];
     int32_t node_id;
 
-    bs_hmap_t topics; /* name -> bs_topic_t* */
+    bs_hmap_t topics;                    /* name -> bs_topic_t* */
+    bs_topic_t *building;                /* topics being created (bs_topics_build_*) */
+    struct bs_create_job_s *create_jobs; /* parked CreateTopics (handler_admin.c) */
 
     bs_conn_t *conns; /* doubly linked */
     int nconns;

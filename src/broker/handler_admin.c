@@ -22,8 +22,10 @@
 
 /* ---- CreateTopics ---- */
 
+/* Validates one CreatableTopic and, unless validate_only, begins its build
+ * (*out; see bs_topics_build_begin). */
 static bs_err_t create_one(bs_req_t *req, bs_CreateTopicsRequest_CreatableTopic_t *ct,
-                           bool validate_only, char *emsg, size_t elen)
+                           bool validate_only, char *emsg, size_t elen, bs_topic_t **out)
 {
     bs_broker_t *b = req->b;
     char *name = bs_req_cstr(req, ct->Name);
@@ -82,33 +84,86 @@ static bs_err_t create_one(bs_req_t *req, bs_CreateTopicsRequest_CreatableTopic_
         }
         bs_topic_overrides_set(&ov, k, bs_req_cstr(req, ct->Configs[i].Value));
     }
-    err = bs_topics_create(b, name, npart, &ov, validate_only, emsg, elen, NULL);
+    err = bs_topics_build_begin(b, name, npart, &ov, validate_only, emsg, elen, out);
+    if (err == BS_ERR_NONE &&
+        bs_topics_fd_budget(npart > 0 ? npart : b->cfg->num_partitions, emsg, elen) < 0) {
+        if (*out)
+            bs_topics_build_abort(b, *out);
+        *out = NULL;
+        err = BS_ERR_INVALID_PARTITIONS;
+    }
     bs_topic_overrides_free(&ov);
     return err;
 }
 
-bs_err_t bs_handle_create_topics(bs_req_t *req)
-{
+/* A CreateTopics request in progress. Topics are created one after the
+ * other, each in slices of at most CREATE_SLICE_MS of partition creation;
+ * when a slice runs out the request is parked (req->parked, linked on
+ * b->create_jobs) and continues from a 0 ms timer, so other connections are
+ * served in between. Lives in the request arena; if the client goes away the
+ * topic being built is abandoned (never published) and the rest dropped. */
+#define CREATE_SLICE_MS 20
+typedef struct bs_create_job_s {
+    bs_req_t *req;
     bs_CreateTopicsRequest_t rq;
     bs_CreateTopicsResponse_t rs;
-    char emsg[512];
+    int next;      /* next topic of rq to begin */
+    bs_topic_t *t; /* build in progress (topic next - 1) */
+    bs_timer_t timer;
+    struct bs_create_job_s *link;
+} bs_create_job_t;
 
-    bs_CreateTopicsRequest_init(&rq);
-    if (BS_DECODE(req, CreateTopicsRequest, &rq) != BS_ERR_NONE)
-        return BS_ERR__PARSE;
-    bs_CreateTopicsResponse_init(&rs);
-    int n = rq.Topics_count > 0 ? rq.Topics_count : 0;
-    rs.Topics = BS_ARR(req, bs_CreateTopicsResponse_CreatableTopicResult_t, n);
-    rs.Topics_count = n;
-    for (int i = 0; i < n; i++) {
-        bs_CreateTopicsRequest_CreatableTopic_t *ct = &rq.Topics[i];
-        bs_CreateTopicsResponse_CreatableTopicResult_t *r = &rs.Topics[i];
-        bs_CreateTopicsResponse_CreatableTopicResult_init(r);
-        r->Name = ct->Name;
+static void create_result(bs_create_job_t *j, int i, bs_err_t err, const char *emsg)
+{
+    bs_req_t *req = j->req;
+    bs_CreateTopicsRequest_CreatableTopic_t *ct = &j->rq.Topics[i];
+    bs_CreateTopicsResponse_CreatableTopicResult_t *r = &j->rs.Topics[i];
+    r->ErrorCode = (int16_t)err;
+    r->ErrorMessage = err != BS_ERR_NONE && emsg[0] ? bs_req_str(req, emsg) : bs_req_str(req, NULL);
+    if (err != BS_ERR_NONE && err != BS_ERR_TOPIC_ALREADY_EXISTS)
+        bs_log_info("admin", "%s: create topic %.*s failed: %s", bs_req_peer(req),
+                    (int)ct->Name.len, ct->Name.ptr, emsg);
+}
+
+static void create_unpark(bs_create_job_t *j)
+{
+    bs_broker_t *b = j->req->b;
+    for (bs_create_job_t **pp = &b->create_jobs; *pp; pp = &(*pp)->link) {
+        if (*pp == j) {
+            *pp = j->link;
+            break;
+        }
+    }
+    bs_loop_timer_cancel(b->loop, &j->timer);
+}
+
+/* Runs the job until it is done (true: response sent) or a slice ran out. */
+static bool create_run(bs_create_job_t *j)
+{
+    bs_req_t *req = j->req;
+    int n = j->rs.Topics_count;
+    char emsg[512];
+    int64_t deadline = bs_mono_ms() + CREATE_SLICE_MS;
+    for (;;) {
+        if (j->t) {
+            emsg[0] = '\0';
+            int rc = bs_topics_build_step(req->b, j->t, deadline, emsg, sizeof(emsg));
+            if (rc == 0)
+                return false;
+            bs_err_t err = rc < 0 ? BS_ERR_KAFKA_STORAGE_ERROR
+                                  : bs_topics_build_finish(req->b, j->t, emsg, sizeof(emsg));
+            j->t = NULL;
+            create_result(j, j->next - 1, err, emsg);
+        }
+        if (j->next >= n)
+            break;
+        int i = j->next++;
+        bs_CreateTopicsRequest_CreatableTopic_t *ct = &j->rq.Topics[i];
         bool dup = false;
-        for (int j = 0; j < n && !dup; j++)
-            dup = j != i && rq.Topics[j].Name.len == ct->Name.len &&
-                  memcmp(rq.Topics[j].Name.ptr, ct->Name.ptr, (size_t)ct->Name.len) == 0;
+        for (int k = 0; k < n && !dup; k++)
+            dup = k != i && j->rq.Topics[k].Name.len == ct->Name.len &&
+                  memcmp(j->rq.Topics[k].Name.ptr, ct->Name.ptr, (size_t)ct->Name.len) == 0;
+        emsg[0] = '\0';
         bs_err_t err;
         if (dup) {
             err = BS_ERR_INVALID_REQUEST;
@@ -119,17 +174,67 @@ bs_err_t bs_handle_create_topics(bs_req_t *req)
                      req->hdr.ClientId.ptr ? req->hdr.ClientId.ptr : "", (int)ct->Name.len,
                      ct->Name.ptr);
         } else {
-            err = create_one(req, ct, rq.validateOnly, emsg, sizeof(emsg));
+            err = create_one(req, ct, j->rq.validateOnly, emsg, sizeof(emsg), &j->t);
         }
-        r->ErrorCode = (int16_t)err;
-        r->ErrorMessage =
-            err != BS_ERR_NONE && emsg[0] ? bs_req_str(req, emsg) : bs_req_str(req, NULL);
-        if (err != BS_ERR_NONE && err != BS_ERR_TOPIC_ALREADY_EXISTS)
-            bs_log_info("admin", "%s: create topic %.*s failed: %s", bs_req_peer(req),
-                        (int)ct->Name.len, ct->Name.ptr, emsg);
+        if (!j->t) /* refused, or validate_only */
+            create_result(j, i, err, emsg);
     }
-    bs_req_respond(req, CreateTopicsResponse, &rs);
-    return BS_ERR_NONE;
+    bs_req_respond(req, CreateTopicsResponse, &j->rs);
+    return true;
+}
+
+static void create_timer_cb(bs_loop_t *loop, bs_timer_t *t)
+{
+    (void)loop;
+    bs_create_job_t *j = t->ctx;
+    if (!create_run(j)) {
+        bs_loop_timer_arm(j->req->b->loop, &j->timer, 0);
+        return;
+    }
+    create_unpark(j);
+    bs_req_complete(j->req);
+}
+
+void bs_admin_abort_conn(bs_broker_t *b, bs_conn_t *c)
+{
+    for (bs_create_job_t **pp = &b->create_jobs; *pp;) {
+        bs_create_job_t *j = *pp;
+        if (j->req->conn == c) {
+            *pp = j->link;
+            bs_loop_timer_cancel(b->loop, &j->timer);
+            if (j->t)
+                bs_topics_build_abort(b, j->t);
+            j->t = NULL;
+        } else {
+            pp = &j->link;
+        }
+    }
+}
+
+bs_err_t bs_handle_create_topics(bs_req_t *req)
+{
+    bs_create_job_t *j = bs_arena_calloc(req->arena, sizeof(*j));
+    j->req = req;
+    bs_CreateTopicsRequest_init(&j->rq);
+    if (BS_DECODE(req, CreateTopicsRequest, &j->rq) != BS_ERR_NONE)
+        return BS_ERR__PARSE;
+    bs_CreateTopicsResponse_init(&j->rs);
+    int n = j->rq.Topics_count > 0 ? j->rq.Topics_count : 0;
+    j->rs.Topics = BS_ARR(req, bs_CreateTopicsResponse_CreatableTopicResult_t, n);
+    j->rs.Topics_count = n;
+    for (int i = 0; i < n; i++) {
+        bs_CreateTopicsResponse_CreatableTopicResult_init(&j->rs.Topics[i]);
+        j->rs.Topics[i].Name = j->rq.Topics[i].Name;
+    }
+    if (create_run(j))
+        return BS_ERR_NONE;
+    /* a slice ran out: continue from the loop */
+    req->parked = j;
+    j->link = req->b->create_jobs;
+    req->b->create_jobs = j;
+    bs_timer_init(&j->timer, create_timer_cb, j);
+    bs_loop_timer_arm(req->b->loop, &j->timer, 0);
+    return BS_ERR__PENDING;
 }
 
 /* ---- DeleteTopics ---- */

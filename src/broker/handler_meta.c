@@ -75,7 +75,8 @@ bs_topic_t *bs_topic_get_or_autocreate(bs_broker_t *b, bs_kstr_t name, bool allo
     snprintf(nm, sizeof(nm), "%.*s", (int)name.len, name.ptr);
     bs_err_t e = bs_topics_create(b, nm, -1, NULL, false, emsg, sizeof(emsg), &t);
     if (e != BS_ERR_NONE) {
-        bs_log_warn("topics", "auto-creating topic %s failed: %s", nm, emsg);
+        if (e != BS_ERR_TOPIC_ALREADY_EXISTS) /* else: being created (CreateTopics) */
+            bs_log_warn("topics", "auto-creating topic %s failed: %s", nm, emsg);
         *err = e == BS_ERR_INVALID_TOPIC_EXCEPTION ? e : BS_ERR_LEADER_NOT_AVAILABLE;
         return NULL;
     }

@@ -366,9 +366,11 @@ static bs_plog_seg_t *seg_create(bs_plog_t *l, int64_t base)
     s->idx_fd = open(s->path_idx, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     s->tidx_fd = open(s->path_tidx, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (s->fd < 0 || s->idx_fd < 0 || s->tidx_fd < 0 || seg_map(l, s, 1) < 0) {
-        bs_log_error(COMP, "%s: cannot create segment: %s", s->path_log, strerror(errno));
+        int e = errno; /* seg_free's unlinks would replace it (e.g. EMFILE by ENOENT) */
+        bs_log_error(COMP, "%s: cannot create segment: %s", s->path_log, strerror(e));
         s->deleted = 1;
         seg_free(s);
+        errno = e;
         return NULL;
     }
     return s;

@@ -186,6 +186,7 @@ static void conn_close(bs_conn_t *c, const char *why)
         bs_fetch_abort_conn(b, c);
         bs_produce_abort_conn(b, c);
         bs_group_abort_conn(b, c);
+        bs_admin_abort_conn(b, c);
     }
     bs_loop_io_del(b->loop, &c->io);
     close(c->io.fd);

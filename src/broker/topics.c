@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -323,70 +324,172 @@ static bool unacceptable_collision(bs_broker_t *b, const char *name, char *err, 
             return true;
         }
     }
+    for (bs_topic_t *t = b->building; t; t = t->build_next) {
+        bool same = strlen(t->name) == len;
+        for (size_t i = 0; i < len && same; i++) {
+            char x = name[i] == '.' ? '_' : name[i], y = t->name[i] == '.' ? '_' : t->name[i];
+            same = x == y;
+        }
+        if (same) {
+            snprintf(err, errlen, "Topic '%s' collides with existing topic: %s", name, t->name);
+            return true;
+        }
+    }
     return false;
+}
+
+/* Every partition keeps its directory and its active segment open: log,
+ * offset index and time index (4 descriptors). Refuses to add n partitions
+ * when that would take the broker past its open-files limit (RLIMIT_NOFILE;
+ * a quarter of it, at most 1024, is kept for connections and rolled
+ * segments), so the request fails with a message naming the limit instead of
+ * half-way through with "Too many open files". */
+#define FDS_PER_PARTITION 4
+int bs_topics_fd_budget(int64_t n, char *err, size_t errlen)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    int64_t used = 0, limit = (int64_t)rl.rlim_cur;
+    int64_t reserve = limit / 4 < 1024 ? limit / 4 : 1024;
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        while (readdir(d))
+            used++;
+        closedir(d);
+        used -= 2; /* "." and ".." */
+    }
+    int64_t need = n * FDS_PER_PARTITION, room = limit - used - reserve;
+    if (need <= room)
+        return 0;
+    snprintf(err, errlen,
+             "Creating %lld partition(s) needs about %lld more open files, but the broker's "
+             "open-files limit is %lld with %lld in use and %lld kept for connections: raise "
+             "the limit (ulimit -n / LimitNOFILE) or create fewer partitions",
+             (long long)n, (long long)need, (long long)limit, (long long)used, (long long)reserve);
+    return -1;
+}
+
+/* Checks everything bs_topics_create would refuse; fills *tc and *npart. */
+static bs_err_t create_check(bs_broker_t *b, const char *name, int32_t *npart,
+                             const bs_topic_overrides_t *ov, bs_topic_config_t *tc, char *err,
+                             size_t errlen)
+{
+    size_t len = strlen(name);
+    const char *why = bs_topic_name_invalid(name, len);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return BS_ERR_INVALID_TOPIC_EXCEPTION;
+    }
+    bool building = false;
+    for (bs_topic_t *t = b->building; t && !building; t = t->build_next)
+        building = strcmp(t->name, name) == 0;
+    if (building || bs_topics_find(b, name, len)) {
+        snprintf(err, errlen, "Topic '%s' already exists.", name);
+        return BS_ERR_TOPIC_ALREADY_EXISTS;
+    }
+    if (unacceptable_collision(b, name, err, errlen))
+        return BS_ERR_INVALID_TOPIC_EXCEPTION;
+    if (*npart <= 0)
+        *npart = b->cfg->num_partitions;
+    if (*npart > 100000) {
+        snprintf(err, errlen, "Number of partitions %d is larger than Basin allows (100000)",
+                 *npart);
+        return BS_ERR_INVALID_PARTITIONS;
+    }
+    if (bs_topic_config_resolve(b->cfg, ov, tc, err, errlen) < 0)
+        return BS_ERR_INVALID_CONFIG;
+    return BS_ERR_NONE;
+}
+
+bs_err_t bs_topics_build_begin(bs_broker_t *b, const char *name, int32_t npart,
+                               const bs_topic_overrides_t *ov, bool validate_only, char *err,
+                               size_t errlen, bs_topic_t **out)
+{
+    bs_topic_config_t tc;
+    bs_topic_overrides_t empty = {0};
+    *out = NULL;
+    if (!ov)
+        ov = &empty;
+    bs_err_t e = create_check(b, name, &npart, ov, &tc, err, errlen);
+    if (e != BS_ERR_NONE || validate_only)
+        return e;
+    bs_topic_t *t = topic_new(name, strlen(name));
+    uuid_random(&t->id);
+    t->cfg = tc;
+    bs_topic_overrides_copy(&t->ov, ov);
+    t->parts = bs_xcalloc((size_t)npart, sizeof(*t->parts));
+    t->want = npart;
+    t->build_next = b->building;
+    b->building = t;
+    *out = t;
+    return BS_ERR_NONE;
+}
+
+static void build_unlink(bs_broker_t *b, bs_topic_t *t)
+{
+    for (bs_topic_t **pp = &b->building; *pp; pp = &(*pp)->build_next) {
+        if (*pp == t) {
+            *pp = t->build_next;
+            break;
+        }
+    }
+    t->build_next = NULL;
+}
+
+void bs_topics_build_abort(bs_broker_t *b, bs_topic_t *t)
+{
+    build_unlink(b, t);
+    for (int32_t j = 0; j < t->npart; j++)
+        bs_plog_delete(t->parts[j]->log);
+    bs_log_info("topics", "creation of topic %s abandoned after %d of %d partition(s)", t->name,
+                t->npart, t->want);
+    topic_free(t);
+}
+
+int bs_topics_build_step(bs_broker_t *b, bs_topic_t *t, int64_t deadline_ms, char *err,
+                         size_t errlen)
+{
+    while (t->npart < t->want) {
+        if (deadline_ms >= 0 && bs_mono_ms() >= deadline_ms)
+            return 0;
+        bs_partition_t *p = partition_open(b, t, t->npart, true, err, errlen);
+        if (!p) {
+            bs_topics_build_abort(b, t);
+            return -1;
+        }
+        t->parts[t->npart++] = p;
+    }
+    return 1;
+}
+
+bs_err_t bs_topics_build_finish(bs_broker_t *b, bs_topic_t *t, char *err, size_t errlen)
+{
+    if (topic_persist(b, t, err, errlen) < 0) {
+        bs_topics_build_abort(b, t);
+        return BS_ERR_KAFKA_STORAGE_ERROR;
+    }
+    build_unlink(b, t);
+    bs_hmap_put(&b->topics, t->name, strlen(t->name), t);
+    bs_log_info("topics", "created topic %s with %d partition(s)%s", t->name, t->npart,
+                t->ov.count ? " and config overrides" : "");
+    return BS_ERR_NONE;
 }
 
 bs_err_t bs_topics_create(bs_broker_t *b, const char *name, int32_t npart,
                           const bs_topic_overrides_t *ov, bool validate_only, char *err,
                           size_t errlen, bs_topic_t **out)
 {
-    size_t len = strlen(name);
-    const char *why = bs_topic_name_invalid(name, len);
-    bs_topic_config_t tc;
-    bs_topic_overrides_t empty = {0};
     bs_topic_t *t = NULL;
-
     if (out)
         *out = NULL;
-    if (why) {
-        snprintf(err, errlen, "%s", why);
-        return BS_ERR_INVALID_TOPIC_EXCEPTION;
-    }
-    if (bs_topics_find(b, name, len)) {
-        snprintf(err, errlen, "Topic '%s' already exists.", name);
-        return BS_ERR_TOPIC_ALREADY_EXISTS;
-    }
-    if (unacceptable_collision(b, name, err, errlen))
-        return BS_ERR_INVALID_TOPIC_EXCEPTION;
-    if (npart <= 0)
-        npart = b->cfg->num_partitions;
-    if (npart > 100000) {
-        snprintf(err, errlen, "Number of partitions %d is larger than Basin allows (100000)",
-                 npart);
-        return BS_ERR_INVALID_PARTITIONS;
-    }
-    if (!ov)
-        ov = &empty;
-    if (bs_topic_config_resolve(b->cfg, ov, &tc, err, errlen) < 0)
-        return BS_ERR_INVALID_CONFIG;
-    if (validate_only)
-        return BS_ERR_NONE;
-
-    t = topic_new(name, len);
-    uuid_random(&t->id);
-    t->cfg = tc;
-    bs_topic_overrides_copy(&t->ov, ov);
-    t->parts = bs_xcalloc((size_t)npart, sizeof(*t->parts));
-    for (int32_t i = 0; i < npart; i++) {
-        t->parts[i] = partition_open(b, t, i, true, err, errlen);
-        if (!t->parts[i]) {
-            for (int32_t j = 0; j < i; j++)
-                bs_plog_delete(t->parts[j]->log);
-            t->npart = i;
-            topic_free(t);
-            return BS_ERR_KAFKA_STORAGE_ERROR;
-        }
-        t->npart = i + 1;
-    }
-    if (topic_persist(b, t, err, errlen) < 0) {
-        for (int32_t j = 0; j < t->npart; j++)
-            bs_plog_delete(t->parts[j]->log);
-        topic_free(t);
+    bs_err_t e = bs_topics_build_begin(b, name, npart, ov, validate_only, err, errlen, &t);
+    if (e != BS_ERR_NONE || !t)
+        return e;
+    if (bs_topics_build_step(b, t, -1, err, errlen) < 0)
         return BS_ERR_KAFKA_STORAGE_ERROR;
-    }
-    bs_hmap_put(&b->topics, t->name, len, t);
-    bs_log_info("topics", "created topic %s with %d partition(s)%s", t->name, t->npart,
-                ov->count ? " and config overrides" : "");
+    if ((e = bs_topics_build_finish(b, t, err, errlen)) != BS_ERR_NONE)
+        return e;
     if (out)
         *out = t;
     return BS_ERR_NONE;
@@ -429,6 +532,8 @@ bs_err_t bs_topics_add_partitions(bs_broker_t *b, bs_topic_t *t, int32_t total, 
                  total);
         return BS_ERR_INVALID_PARTITIONS;
     }
+    if (bs_topics_fd_budget(total - t->npart, err, errlen) < 0)
+        return BS_ERR_INVALID_PARTITIONS;
     if (validate_only)
         return BS_ERR_NONE;
     int32_t old = t->npart;
@@ -572,6 +677,8 @@ int bs_topics_load(bs_broker_t *b)
 
 void bs_topics_close_all(bs_broker_t *b)
 {
+    while (b->building) /* unfinished CreateTopics: never published */
+        bs_topics_build_abort(b, b->building);
     size_t it = 0;
     const bs_hmap_ent_t *e;
     while (bs_hmap_next(&b->topics, &it, &e)) {

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# CreateTopics with many partitions: the broker builds the topic in slices
+# and keeps serving other connections meanwhile (a Metadata round trip by
+# another client stays fast while 1,500 partitions are created); the topic
+# is invisible until complete, a second create of the same name meanwhile
+# gets TOPIC_ALREADY_EXISTS, and the result has every partition. A request
+# that would exceed the broker's open-files limit is refused up front with a
+# message naming the limit (broker started under `ulimit -n 600`), and the
+# client leaving mid-creation leaves no half-made topic behind.
+. "$(dirname "$0")/../lib.sh"
+itest_init
+command -v kcat >/dev/null || { skip create_large "kcat is not installed"; exit 0; }
+if ! broker_start; then
+    fail create_large "$BROKER_START_ERR"
+    exit 1
+fi
+T() { t "$BASIN_BIN" topics --bootstrap-server "$BOOTSTRAP" "$@"; }
+ms() { date +%s%3N; }
+
+# --- responsiveness while 1,500 partitions are created ---
+T --create --topic cl-small --partitions 1 >/dev/null 2>&1
+T_LIMIT=120 T --create --topic cl-big --partitions 1500 >"$ITEST_TMP/create.out" 2>&1 &
+CPID=$!
+sleep 0.3
+worst=0 probes=0 dup=
+while kill -0 "$CPID" 2>/dev/null; do
+    s=$(ms)
+    kcat -b "$BOOTSTRAP" -L -t cl-small -m 10 >/dev/null 2>&1
+    d=$(($(ms) - s))
+    [ $d -gt $worst ] && worst=$d
+    probes=$((probes + 1))
+    if [ -z "$dup" ]; then # a second create of the name while it is built
+        dup=$(T --create --topic cl-big --partitions 2 2>&1)
+    fi
+    sleep 0.1
+done
+wait "$CPID"
+rc=$?
+out=$(cat "$ITEST_TMP/create.out")
+[ $rc = 0 ] && [ "$out" = "Created topic cl-big." ] && pass create_large.created ||
+    fail create_large.created "exit $rc: $out"
+desc=$(T --describe --topic cl-big 2>&1 | head -n 1)
+[[ $desc == *"PartitionCount: 1500"* ]] && pass create_large.all_partitions ||
+    fail create_large.all_partitions "$desc"
+echo "# $probes metadata probe(s) during creation, slowest ${worst} ms"
+if [ "$probes" -ge 2 ] && [ "$worst" -lt 1500 ]; then
+    pass create_large.broker_responsive
+else
+    fail create_large.broker_responsive "$probes probe(s), slowest metadata round trip ${worst} ms"
+fi
+if [ "$probes" -lt 2 ]; then
+    skip create_large.duplicate_while_building "creation finished before a second create could be sent"
+elif [[ $dup == *TOPIC_ALREADY_EXISTS* ]]; then
+    pass create_large.duplicate_while_building
+else
+    fail create_large.duplicate_while_building "second create said: $dup"
+fi
+
+# --- the client leaves mid-creation: nothing half-made stays ---
+python3 - "$BROKER_PORT" <<'EOF' || fail create_large.abandon_request "could not send the request"
+import socket, struct, sys
+def s(x): b = x.encode(); return struct.pack(">h", len(b)) + b
+topic = s("cl-gone") + struct.pack(">ihi", 3000, 1, 0) + struct.pack(">i", 0)
+body = struct.pack(">i", 1) + topic + struct.pack(">ib", 60000, 0)
+req = struct.pack(">hhi", 19, 2, 7) + s("itest") + body
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.sendall(struct.pack(">i", len(req)) + req)
+c.close() # before the answer
+EOF
+sleep 1
+ok=
+for _ in $(seq 1 100); do
+    grep -q "creation of topic cl-gone abandoned" "$BROKER_LOG" && { ok=1; break; }
+    grep -q "created topic cl-gone" "$BROKER_LOG" && break
+    sleep 0.1
+done
+left=$(find "$DATA" -maxdepth 1 -name 'cl-gone-*' | wc -l)
+list=$(T --list 2>&1)
+if [ -n "$ok" ] && [ "$left" = 0 ] && ! grep -qx cl-gone <<<"$list"; then
+    pass create_large.abandon_request
+elif grep -q "created topic cl-gone" "$BROKER_LOG"; then
+    skip create_large.abandon_request "the topic was complete before the client left"
+else
+    fail create_large.abandon_request "abandoned line: ${ok:-no}, $left partition dir(s) left, listed: $(grep -cx cl-gone <<<"$list")"
+fi
+broker_alive create_large.broker_survived && pass create_large.broker_survived
+broker_stop || fail create_large.stop "$BROKER_STOP_ERR"
+
+# --- the open-files limit is named up front ---
+LPORT=$(pick_port)
+(
+    ulimit -n 600
+    exec "$BASIN_BIN" broker --override "listeners=PLAINTEXT://127.0.0.1:$LPORT" \
+        --override "log.dirs=$ITEST_TMP/data-lim"
+) >>"$ITEST_TMP/lim.log" 2>&1 &
+LPID=$!
+if wait_port "$LPORT" 15 "$LPID"; then
+    out=$(t "$BASIN_BIN" topics --bootstrap-server "127.0.0.1:$LPORT" --create --topic cl-lim --partitions 200 2>&1)
+    rc=$?
+    [ $rc != 0 ] && [[ $out == *INVALID_PARTITIONS* && $out == *"open-files limit is 600"* ]] &&
+        pass create_large.fd_limit_named || fail create_large.fd_limit_named "exit $rc: $out"
+    out=$(t "$BASIN_BIN" topics --bootstrap-server "127.0.0.1:$LPORT" --create --topic cl-lim --partitions 20 2>&1)
+    [ "$out" = "Created topic cl-lim." ] && pass create_large.fd_limit_small_ok ||
+        fail create_large.fd_limit_small_ok "$out"
+    grep -q "open files limit: 600" "$ITEST_TMP/lim.log" && pass create_large.fd_limit_logged ||
+        fail create_large.fd_limit_logged "$(head -n 5 "$ITEST_TMP/lim.log")"
+else
+    fail create_large.fd_limit_broker "broker under ulimit -n 600 did not start: $(tail -n 3 "$ITEST_TMP/lim.log")"
+fi
+kill -TERM "$LPID" 2>/dev/null
+for _ in $(seq 1 100); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.05; done
+kill -9 "$LPID" 2>/dev/null
+wait "$LPID" 2>/dev/null
+true
