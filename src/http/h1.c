@@ -81,6 +81,7 @@
 #define H1_IDLE_TIMEOUT_MS 60000
 #define H1_LINGER_MS       2000
 #define H1_STOP_MS         2000
+#define H1_ZERO_COPY       (16u << 10) /* reply bodies above this are not copied */
 
 enum { C_HEAD, C_BODY, C_WAIT, C_LINGER };
 enum { RS_NONE, RS_STREAMING, RS_DONE };
@@ -101,6 +102,11 @@ typedef struct h1_conn_s {
     size_t scan; /* bs_h1_head_end's resume point, relative to inoff */
     uint8_t *out;
     size_t outoff, outlen, outcap;
+    /* a large reply body, sent from its own buffer after out[] (no copy);
+     * no new request is started while it is pending, so nothing is ever
+     * appended to out[] behind it */
+    uint8_t *obody;
+    size_t olen, ooff;
     int64_t last_ms;       /* last read or write progress */
     int64_t head_start_ms; /* first byte of the current head */
     int64_t linger_until;
@@ -188,7 +194,7 @@ static void out_add(h1_conn_t *c, const void *p, size_t n)
 
 static size_t out_pending(const h1_conn_t *c)
 {
-    return c->outlen - c->outoff;
+    return c->outlen - c->outoff + (c->olen - c->ooff);
 }
 
 static const char *worker_date(h1_worker_t *w)
@@ -336,6 +342,7 @@ static void conn_free(h1_conn_t *c)
     w->nconns--;
     free(c->in);
     free(c->out);
+    free(c->obody);
     free(c);
     if (w->stopping && w->nconns == 0)
         bs_loop_stop(w->loop);
@@ -368,8 +375,16 @@ static bool conn_reply(h1_conn_t *c)
             c->keep_alive = false;
         if (!r->streamed) {
             out_head(c, r->status, r->hdrs, (long long)r->len);
-            if (r->status >= 200 && r->status != 204 && r->status != 304)
+            if (r->status < 200 || r->status == 204 || r->status == 304) {
+                /* no body */
+            } else if (r->len > H1_ZERO_COPY && !c->obody) {
+                c->obody = r->body; /* sent from where it is */
+                c->olen = r->len;
+                c->ooff = 0;
+                r->body = NULL;
+            } else {
                 out_add(c, r->body, r->len);
+            }
             c->rs = RS_DONE;
             bs_http_resp_free(r);
             return true;
@@ -617,8 +632,13 @@ static bool conn_head(h1_conn_t *c)
             return true;
         }
         c->pending = st; /* read and drop the body, then answer */
-    } else if (has_body && h->expect_continue) {
-        out_add(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+    } else {
+        if (!req->streaming && h->content_length > 0) { /* <= max_body: checked */
+            req->body = malloc((size_t)h->content_length + 1);
+            req->bcap = req->body ? (size_t)h->content_length + 1 : 0;
+        }
+        if (has_body && h->expect_continue)
+            out_add(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
     }
     if (!has_body)
         body_end(c);
@@ -665,18 +685,31 @@ static void conn_read(h1_conn_t *c)
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
-    /* EOF or error */
+    /* EOF or error; after an EOF what was received is still served and
+     * what is pending still sent (conn_run closes once nothing is left) */
     c->peer_eof = true;
-    if (n < 0 || c->state == C_HEAD || c->state == C_BODY || c->state == C_LINGER)
-        c->dead = true; /* nothing to finish (a body cut short is aborted) */
+    if (n < 0 || c->state == C_BODY)
+        c->dead = true; /* reset, or a body cut short: aborted */
 }
 
 static void conn_flush(h1_conn_t *c)
 {
     while (out_pending(c) && !c->dead) {
-        ssize_t n = send(c->io.fd, c->out + c->outoff, out_pending(c), MSG_NOSIGNAL);
+        struct iovec iov[2];
+        struct msghdr mh = {.msg_iov = iov};
+        if (c->outlen > c->outoff)
+            iov[mh.msg_iovlen++] =
+                (struct iovec){.iov_base = c->out + c->outoff, .iov_len = c->outlen - c->outoff};
+        if (c->olen > c->ooff)
+            iov[mh.msg_iovlen++] =
+                (struct iovec){.iov_base = c->obody + c->ooff, .iov_len = c->olen - c->ooff};
+        ssize_t n = sendmsg(c->io.fd, &mh, MSG_NOSIGNAL);
         if (n > 0) {
-            c->outoff += (size_t)n;
+            size_t k = (size_t)n, a = c->outlen - c->outoff;
+            if (a > k)
+                a = k;
+            c->outoff += a;
+            c->ooff += k - a;
             c->last_ms = bs_loop_now_ms(c->w->loop);
             continue;
         }
@@ -687,6 +720,9 @@ static void conn_flush(h1_conn_t *c)
     }
     if (!out_pending(c)) {
         c->outoff = c->outlen = 0;
+        free(c->obody);
+        c->obody = NULL;
+        c->olen = c->ooff = 0;
         if (c->outcap > (256u << 10)) { /* a large reply went out: give it back */
             free(c->out);
             c->out = NULL;
@@ -719,11 +755,8 @@ static void conn_timer_update(h1_conn_t *c)
 {
     bs_loop_t *loop = c->w->loop;
     int64_t d = conn_deadline(c);
-    if (d < 0) {
-        if (bs_timer_armed(&c->timer))
-            bs_loop_timer_cancel(loop, &c->timer);
-        return;
-    }
+    if (d < 0)
+        return; /* an armed timer finds no deadline when it fires */
     /* a later deadline is handled when the timer fires (no heap churn per
      * read); an earlier one re-arms */
     if (bs_timer_armed(&c->timer) && c->timer.due_ms <= d)
@@ -745,7 +778,9 @@ static void conn_events_update(h1_conn_t *c)
         rd = out_pending(c) < H1_OUT_HIGH; /* flow control (see the top) */
         break;
     case C_WAIT:
-        rd = false; /* pipelined bytes wait in the kernel */
+        /* pipelined bytes are buffered (up to the input buffer); keeping
+         * EPOLLIN saves two epoll_ctl calls per request */
+        rd = c->inlen - c->inoff < H1_IN_SIZE;
         break;
     default:
         rd = true;
@@ -775,7 +810,9 @@ static void conn_run(h1_conn_t *c)
         app_mark(c, true);
     for (;;) {
         bool progress = false;
-        if (c->state == C_HEAD && !c->dead && !c->w->stopping)
+        if (c->obody && !c->dead)
+            conn_flush(c); /* the next request waits for this body to go */
+        if (c->state == C_HEAD && !c->dead && !c->w->stopping && !c->obody)
             progress |= conn_head(c);
         if (c->state == C_BODY && !c->dead)
             progress |= conn_body(c);
@@ -801,7 +838,10 @@ static void conn_run(h1_conn_t *c)
     }
     if (!c->dead)
         conn_flush(c);
-    if (!c->dead && c->state == C_LINGER && c->wr_shut && c->peer_eof)
+    /* the peer has closed: done once the output is out (and, in C_HEAD,
+     * no complete request is left: conn_head would have started it) */
+    if (!c->dead && c->peer_eof &&
+        ((c->state == C_LINGER && c->wr_shut) || (c->state == C_HEAD && !out_pending(c))))
         c->dead = true;
     if (c->dead) {
         conn_free(c);

@@ -319,6 +319,16 @@ static void h_echo(bs_http_req_t *req, void *ctx)
     bs_http_reply(req, 200, "text/plain", out, (size_t)n);
 }
 
+/* GET /big: a 300,000-byte body (sent without a copy) */
+static void h_big(bs_http_req_t *req, void *ctx)
+{
+    (void)ctx;
+    static char big[300000];
+    memset(big, 'B', sizeof big);
+    memcpy(big + sizeof big - 3, "END", 3);
+    bs_http_reply(req, 200, "text/plain", big, sizeof big);
+}
+
 /* POST /duplex: every body piece is echoed back at once as a chunk */
 static void duplex_body(bs_http_req_t *req, const uint8_t *data, size_t len, bool aborted,
                         void *arg)
@@ -343,6 +353,7 @@ static const bs_http_route_t ROUTES[] = {
     {"GET", "/echo", h_echo},
     {"POST", "/echo", h_echo},
     {"POST", "/duplex", h_echo},
+    {"GET", "/big", h_big},
 };
 static const bs_http_stream_route_t STREAMS[] = {{h_echo, h_duplex_head}};
 
@@ -364,7 +375,7 @@ static int setup(void **state)
                             .nstreams = 1,
                             .full_duplex = true};
     char err[256];
-    f.srv = bs_http_server_start(&cfg, ROUTES, 3, NULL, err, sizeof err);
+    f.srv = bs_http_server_start(&cfg, ROUTES, 4, NULL, err, sizeof err);
     if (!f.srv)
         return -1;
     f.port = bs_http_server_port(f.srv, 0);
@@ -406,7 +417,7 @@ static void send_str(int fd, const char *s)
  * returns the bytes (static buffer, NUL-terminated), *eof if closed. */
 static char *read_until(int fd, const char *want, bool *eof)
 {
-    static char buf[65536];
+    static char buf[1 << 20];
     size_t len = 0;
     *eof = false;
     buf[0] = '\0';
@@ -452,6 +463,15 @@ static void test_live_pipelining(void **state)
     assert_non_null(strstr(r, "\r\nDate: "));
     assert_non_null(strstr(r, "\r\nContent-Type: text/plain\r\n"));
     assert_null(strstr(r, "Connection: close"));
+    /* a large body (sent from its own buffer) stays in order with the
+     * pipelined request behind it */
+    send_str(fd, "GET /big HTTP/1.1\r\n\r\nGET /echo?after HTTP/1.1\r\n\r\n");
+    r = read_until(fd, "GET /echo 0:", &eof);
+    assert_false(eof);
+    char *end = strstr(r, "END");
+    assert_non_null(end);
+    assert_true(end < strstr(r, "GET /echo 0:"));
+    assert_non_null(strstr(r, "Content-Length: 300000\r\n"));
     /* Connection: close is honoured */
     send_str(fd, "GET /echo HTTP/1.1\r\nConnection: close\r\n\r\n");
     r = read_until(fd, "\x01", &eof);
@@ -468,6 +488,15 @@ static void test_live_pipelining(void **state)
     r = read_until(fd, "\x01", &eof);
     assert_true(eof);
     assert_non_null(strstr(r, "GET /echo 0:"));
+    close(fd);
+
+    /* a client that half-closes after its request still gets the answer */
+    fd = tcp_connect(f->port);
+    send_str(fd, "GET /big HTTP/1.1\r\n\r\n");
+    shutdown(fd, SHUT_WR);
+    r = read_until(fd, "\x01", &eof);
+    assert_true(eof);
+    assert_non_null(strstr(r, "END"));
     close(fd);
 }
 
