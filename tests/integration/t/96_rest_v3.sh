@@ -109,7 +109,7 @@ req POST "$C/topics/v3t/records" '{"partition_id":1,"value":{"type":"BINARY","da
 expect record_binary 200 '.offset == 1 and .value.size == 3'
 req POST "$C/topics/nope/records" '{"value":{"type":"STRING","data":"x"}}'
 expect record_unknown_topic 404 '.error_code == 40403'
-req POST "$C/topics/v3t/records" '{"value":{"type":"AVRO","data":1}}'
+req POST "$C/topics/v3t/records" '{"value":{"type":"XML","data":1}}'
 expect record_bad_type 400 '.error_code == 400'
 out=$(t kcat -b "$BOOTSTRAP" -C -t v3t -p 1 -o 0 -c 1 -e -q -f '%k|%s|%h\n' 2>&1)
 if [ "$out" = 'k1|{"x":1}|h=hi' ]; then pass kcat_reads_v3_record; else fail kcat_reads_v3_record "$out"; fi
