@@ -960,10 +960,15 @@ static bs_rest_fmt_t v3_type_parse(const char *t)
 /* Reads "type" and the schema fields of a v3 key/value object with
  * Confluent's checks (ProduceRequestData): a schemaless type (BINARY, JSON,
  * STRING) takes no schema field; subject and subject_name_strategy exclude
- * each other, and so do schema_id, schema_version and schema. A side is
- * schema-based when its type is AVRO, JSONSCHEMA or PROTOBUF, or when the
- * type is omitted and a schema field is given (the registry's type
- * decides). Returns 1 (schema-based, q filled), 0 (schemaless, *fmt set;
+ * each other, and so do schema_id, schema_version and schema; a schema
+ * type (AVRO, JSONSCHEMA, PROTOBUF) needs one of them (Confluent: a raw
+ * schema; Basin also takes schema_id / schema_version with a type and
+ * checks it against the registry's). A side is schema-based when its type
+ * is a schema type, or when the type is omitted and a schema field is
+ * given (the registry's type decides; subject or subject_name_strategy
+ * alone select the subject's latest version). Type and schema fields both
+ * omitted: schemaless, as before (Confluent would try the latest version
+ * of <topic>-key/-value). Returns 1 (schema-based, q filled), 0 (schemaless, *fmt set;
  * -1 = type omitted), or -1 with msg. Pure: no registry access. */
 static int v3_schema_fields(json_t *o, const char *what, bs_rest_sch_req_t *q, int *fmt, char *msg,
                             size_t msglen)
@@ -1022,6 +1027,16 @@ static int v3_schema_fields(json_t *o, const char *what, bs_rest_sch_req_t *q, i
         snprintf(msg, msglen,
                  "PROTOBUF records are not supported by Basin's REST Proxy (no Protobuf "
                  "serializer): use AVRO, JSONSCHEMA, JSON, STRING or BINARY");
+        return -1;
+    }
+    if (*fmt >= 0 && nsch == 0) {
+        /* Confluent: a type that needs a schema takes a raw schema
+         * ("'schema_version=latest' cannot be used with 'serializer'") */
+        snprintf(msg, msglen,
+                 "'type=%s' needs 'schema'; to use a registered schema leave 'type' out and "
+                 "give schema_id, schema_version, or subject / subject_name_strategy (latest "
+                 "version)",
+                 v3_type_name(*fmt));
         return -1;
     }
     q->fmt = *fmt;

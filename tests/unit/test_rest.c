@@ -3,8 +3,9 @@
  * overrides, pass-through client properties, listener parsing, bad values),
  * base64 both ways, the JSON text writer (escaping, invalid UTF-8, output
  * parseable by jansson), embedded formats of media types, and the binary
- * produce body scanner's value skipper (produce.c included for its static
- * functions).
+ * produce body scanner's value skipper, the v3 key/value schema fields
+ * (Confluent's argument rules) and the memo of schema resolutions
+ * (produce.c included for its static functions).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -205,6 +206,115 @@ static void test_media_formats(void **state)
     assert_int_equal(bs_rest_parse_i32(""), -1);
 }
 
+/* v3_schema_fields on a JSON text: returns its result, fills q/fmt/msg.
+ * q's strings point into the document, kept until the next call. */
+static json_t *g_sch_doc;
+
+static int sch_fields(const char *text, bs_rest_sch_req_t *q, int *fmt, char *msg, size_t msglen)
+{
+    json_decref(g_sch_doc);
+    g_sch_doc = json_loads(text, 0, NULL);
+    assert_non_null(g_sch_doc);
+    msg[0] = 0;
+    return v3_schema_fields(g_sch_doc, "value", q, fmt, msg, msglen);
+}
+
+static void test_v3_schema_fields(void **state)
+{
+    (void)state;
+    bs_rest_sch_req_t q;
+    int fmt;
+    char msg[512];
+    /* schemaless */
+    assert_int_equal(sch_fields("{\"data\":\"eA==\"}", &q, &fmt, msg, sizeof msg), 0);
+    assert_int_equal(fmt, -1);
+    assert_int_equal(sch_fields("{\"type\":\"string\",\"data\":\"x\"}", &q, &fmt, msg, sizeof msg),
+                     0);
+    assert_int_equal(fmt, BS_REST_FMT_STRING);
+    /* schema-based: by type + raw schema, by id / version / subject (type omitted) */
+    assert_int_equal(sch_fields("{\"type\":\"AVRO\",\"schema\":\"\\\"int\\\"\",\"data\":1}", &q,
+                                &fmt, msg, sizeof msg),
+                     1);
+    assert_int_equal(q.fmt, BS_REST_FMT_AVRO);
+    assert_string_equal(q.schema, "\"int\"");
+    assert_true(q.id == -1 && q.version == -1 && !q.subject);
+    assert_int_equal(sch_fields("{\"schema_id\":7,\"data\":1}", &q, &fmt, msg, sizeof msg), 1);
+    assert_true(q.fmt == -1 && q.id == 7 && q.version == -1);
+    assert_int_equal(sch_fields("{\"schema_version\":2,\"subject\":\"s\",\"data\":1}", &q, &fmt,
+                                msg, sizeof msg),
+                     1);
+    assert_true(q.version == 2 && q.id == -1);
+    assert_string_equal(q.subject, "s");
+    assert_int_equal(sch_fields("{\"subject_name_strategy\":\"topic_record_name\",\"data\":1}", &q,
+                                &fmt, msg, sizeof msg),
+                     1);
+    assert_true(q.strategy == BS_REST_SNS_TOPIC_RECORD_NAME && q.strategy_given);
+    assert_int_equal(sch_fields("{\"type\":\"JSONSCHEMA\",\"schema_id\":3,\"data\":{}}", &q, &fmt,
+                                msg, sizeof msg),
+                     1);
+    assert_true(q.fmt == BS_REST_FMT_JSONSCHEMA && q.id == 3);
+    /* Confluent's argument checks */
+    static const struct {
+        const char *text, *needle;
+    } bad[] = {
+        {"{\"type\":\"BINARY\",\"schema_id\":1}", "'type=BINARY' cannot be used with 'schema_id'"},
+        {"{\"type\":\"JSON\",\"subject\":\"s\"}", "cannot be used with 'subject'"},
+        {"{\"subject\":\"s\",\"subject_name_strategy\":\"TOPIC_NAME\"}", "Only one of"},
+        {"{\"schema_id\":1,\"schema_version\":1}", "Only one of"},
+        {"{\"type\":\"AVRO\",\"schema_id\":1,\"schema\":\"x\"}", "Only one of"},
+        {"{\"type\":\"AVRO\",\"data\":1}", "needs 'schema'"},
+        {"{\"type\":\"PROTOBUF\",\"schema\":\"x\"}", "PROTOBUF"},
+        {"{\"type\":\"XML\"}", "Unsupported value type"},
+        {"{\"type\":7}", "Unsupported value type"},
+        {"{\"schema\":\"\\\"int\\\"\"}", "needs a 'type'"},
+        {"{\"schema_id\":-1}", "schema_id must be"},
+        {"{\"schema_id\":\"1\"}", "schema_id must be"},
+        {"{\"schema_version\":0}", "schema_version must be"},
+        {"{\"subject\":\"\"}", "subject must be"},
+        {"{\"subject_name_strategy\":\"NAME\"}", "subject_name_strategy must be"},
+        {"{\"type\":\"AVRO\",\"schema\":5}", "schema must be a string"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(sch_fields(bad[i].text, &q, &fmt, msg, sizeof msg), -1);
+        if (!strstr(msg, bad[i].needle))
+            fail_msg("%s: message '%s' lacks '%s'", bad[i].text, msg, bad[i].needle);
+    }
+    /* null fields count as absent */
+    assert_int_equal(sch_fields("{\"type\":\"BINARY\",\"schema_id\":null,\"data\":\"\"}", &q, &fmt,
+                                msg, sizeof msg),
+                     0);
+    json_decref(g_sch_doc);
+    g_sch_doc = NULL;
+}
+
+static void test_sch_memo(void **state)
+{
+    (void)state;
+    sch_memo_t m;
+    memset(&m, 0, sizeof m);
+    bs_rest_sch_req_t a = {.fmt = -1, .id = -1, .version = -1, .subject = "s1"};
+    bs_rest_sch_req_t b = a;
+    bs_rest_sch_t res = {.fmt = BS_REST_FMT_AVRO, .id = 5, .version = 2};
+    snprintf(res.subject, sizeof res.subject, "s1");
+    sch_memo_put(&m, 0, &a, &res);
+    assert_true(m.have[0] && !m.have[1]);
+    assert_ptr_not_equal(m.q[0].subject, a.subject); /* its own copy */
+    assert_true(sch_req_eq(&m.q[0], &b));
+    b.subject = "s2";
+    assert_false(sch_req_eq(&m.q[0], &b));
+    b = a;
+    b.version = 3;
+    assert_false(sch_req_eq(&m.q[0], &b));
+    b = a;
+    b.schema = "\"int\"";
+    assert_false(sch_req_eq(&m.q[0], &b));
+    sch_memo_put(&m, 0, &b, &res); /* replaces (frees the old copies) */
+    assert_string_equal(m.q[0].schema, "\"int\"");
+    sch_memo_put(&m, 1, &a, &res);
+    sch_memo_free(&m);
+    assert_false(m.have[0] || m.have[1]);
+}
+
 static void test_scanner_skip(void **state)
 {
     (void)state;
@@ -237,10 +347,11 @@ static void test_scanner_skip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_config_defaults), cmocka_unit_test(test_config_overrides),
-        cmocka_unit_test(test_config_errors),   cmocka_unit_test(test_config_docs),
-        cmocka_unit_test(test_base64),          cmocka_unit_test(test_json_writer),
-        cmocka_unit_test(test_media_formats),   cmocka_unit_test(test_scanner_skip),
+        cmocka_unit_test(test_config_defaults),  cmocka_unit_test(test_config_overrides),
+        cmocka_unit_test(test_config_errors),    cmocka_unit_test(test_config_docs),
+        cmocka_unit_test(test_base64),           cmocka_unit_test(test_json_writer),
+        cmocka_unit_test(test_media_formats),    cmocka_unit_test(test_scanner_skip),
+        cmocka_unit_test(test_v3_schema_fields), cmocka_unit_test(test_sch_memo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,7 +84,7 @@ rec sch "{\"value\":{\"schema_id\":$S1,\"data\":{\"name\":\"bob\",\"age\":31}}}"
 expect avro_by_schema_id 200 ".offset == 1 and .value.type == \"AVRO\" and .value.schema_id == $S1 and .value.subject == \"sch-value\" and .value.schema_version == 1"
 rec sch '{"value":{"schema_version":1,"data":{"name":"cy","age":32}}}'
 expect avro_by_schema_version 200 ".offset == 2 and .value.schema_id == $S1 and .value.schema_version == 1"
-rec sch '{"value":{"type":"AVRO","data":{"name":"di","age":33}}}'
+rec sch '{"value":{"subject_name_strategy":"TOPIC_NAME","data":{"name":"di","age":33}}}'
 expect avro_latest 200 ".offset == 3 and .value.schema_id == $S1 and .value.schema_version == 1"
 # same raw schema again: found, not registered twice
 rec sch "$(js "$USER1" '{value:{type:"AVRO",schema:$s,data:{name:"ed",age:34}}}')"
@@ -131,8 +131,10 @@ rec sch2 '{"value":{"schema_id":987654,"data":{"x":1}}}'
 expect unknown_schema_id_40403 404 '.error_code == 40403 and (.message | test("987654"))'
 rec sch2 '{"value":{"schema_version":42,"subject":"custom-subj","data":{"x":1}}}'
 expect unknown_version_40402 404 '.error_code == 40402 and (.message | test("version: 42"))'
-rec sch2 '{"value":{"type":"AVRO","data":{"x":1}}}'
+rec sch2 '{"value":{"subject_name_strategy":"TOPIC_NAME","data":{"x":1}}}'
 expect unknown_subject_40401 404 '.error_code == 40401 and (.message | test("sch2-value"))'
+rec sch2 '{"value":{"type":"AVRO","data":{"x":1}}}'
+expect type_without_schema_400 400 '.error_code == 400 and (.message | test("needs .schema."))'
 rec sch2 '{"value":{"type":"PROTOBUF","schema":"syntax = \"proto3\"; message M { int32 x = 1; }","data":{"x":1}}}'
 expect protobuf_400 400 '.error_code == 400 and (.message | test("PROTOBUF"))'
 rec sch2 "{\"value\":{\"type\":\"BINARY\",\"schema_id\":$SRN,\"data\":\"eA==\"}}"
@@ -383,7 +385,7 @@ if wait_port "$MOCK_PORT" 10 "$MOCK_PID" && wait_port "$REST2_PORT" 20 "$REST2_P
     JID=$(echo "$BODY" | jq -r .value.schema_id)
     req POST "$U2" "{\"value\":{\"schema_id\":$JID,\"data\":{\"a\":2}}}"
     expect jsonschema_by_id 200 ".offset == 1 and .value.type == \"JSONSCHEMA\" and .value.schema_id == $JID"
-    req POST "$U2" '{"value":{"type":"JSONSCHEMA","data":{"a":3}}}'
+    req POST "$U2" '{"value":{"subject":"sjs-value","data":{"a":3}}}'
     expect jsonschema_latest 200 ".offset == 2 and .value.schema_id == $JID"
     req POST "$U2" "$(js "$JSCH" '{value:{type:"JSONSCHEMA",subject_name_strategy:"RECORD_NAME",schema:$s,data:{a:4}}}')"
     expect jsonschema_record_name 200 ".offset == 3 and .value.subject == \"Thing\" and .value.schema_id == $JID"
@@ -403,7 +405,7 @@ if wait_port "$MOCK_PORT" 10 "$MOCK_PID" && wait_port "$REST2_PORT" 20 "$REST2_P
     # the registry goes away: 500/50002 naming schema.registry.url
     stop_pid "$MOCK_PID"
     MOCK_PID=
-    req POST "$U2" '{"value":{"type":"JSONSCHEMA","data":{"a":5}}}'
+    req POST "$U2" '{"value":{"subject":"sjs-value","data":{"a":5}}}'
     expect registry_unreachable_50002 500 '.error_code == 50002 and (.message | test("schema.registry.url"))'
     req POST "$U2" '{"value":{"type":"BINARY","data":"eA=="}}'
     expect binary_without_registry 200 '.offset == 4'
