@@ -634,8 +634,13 @@ static bool conn_head(h1_conn_t *c)
         c->pending = st; /* read and drop the body, then answer */
     } else {
         if (!req->streaming && h->content_length > 0) { /* <= max_body: checked */
-            req->body = malloc((size_t)h->content_length + 1);
-            req->bcap = req->body ? (size_t)h->content_length + 1 : 0;
+            /* sized from Content-Length, but a client's claim does not
+             * reserve more than 1 MiB before the bytes come */
+            size_t cap = (size_t)h->content_length + 1;
+            if (cap > (1u << 20))
+                cap = 1u << 20;
+            req->body = malloc(cap);
+            req->bcap = req->body ? cap : 0;
         }
         if (has_body && h->expect_continue)
             out_add(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
