@@ -53,6 +53,10 @@ struct bs_topic_s {
     bool internal;           /* __consumer_offsets, __transaction_state */
     int32_t want;            /* while being built: the partition count asked for */
     bs_topic_t *build_next;  /* while being built: bs_broker_t.building list */
+    /* partitions being added (bs_topics_grow_*): not visible until finished */
+    bs_partition_t **grow_parts;
+    int32_t grow_n, grow_want; /* grow_want > 0: in progress */
+    const void *grow_owner;    /* who began it (the CreatePartitions job) */
 };
 
 bs_topic_t *bs_topics_find(bs_broker_t *b, const char *name, size_t len);
@@ -87,8 +91,18 @@ void bs_topics_build_abort(bs_broker_t *b, bs_topic_t *t);
  * open-files limit (see topics.c). */
 int bs_topics_fd_budget(int64_t n, char *err, size_t errlen);
 bs_err_t bs_topics_delete(bs_broker_t *b, bs_topic_t *t);
-bs_err_t bs_topics_add_partitions(bs_broker_t *b, bs_topic_t *t, int32_t total, bool validate_only,
-                                  char *err, size_t errlen);
+/* Incremental CreatePartitions, like the build above: begin validates (a
+ * second grow of the same topic meanwhile gets REASSIGNMENT_IN_PROGRESS) and,
+ * unless validate_only, starts adding partitions up to total, owned by owner;
+ * step opens them in slices (1 done, 0 deadline, -1 failed and abandoned);
+ * finish makes them visible and persists; abort removes the unfinished ones
+ * (also done by bs_topics_delete and at shutdown). */
+bs_err_t bs_topics_grow_begin(bs_broker_t *b, bs_topic_t *t, int32_t total, bool validate_only,
+                              const void *owner, char *err, size_t errlen);
+int bs_topics_grow_step(bs_broker_t *b, bs_topic_t *t, int64_t deadline_ms, char *err,
+                        size_t errlen);
+bs_err_t bs_topics_grow_finish(bs_broker_t *b, bs_topic_t *t, char *err, size_t errlen);
+void bs_topics_grow_abort(bs_broker_t *b, bs_topic_t *t);
 /* Replaces the topic's overrides (validated first), persists, reconfigures. */
 bs_err_t bs_topics_set_overrides(bs_broker_t *b, bs_topic_t *t, bs_topic_overrides_t *ov,
                                  bool validate_only, char *err, size_t errlen);

@@ -96,19 +96,28 @@ static bs_err_t create_one(bs_req_t *req, bs_CreateTopicsRequest_CreatableTopic_
     return err;
 }
 
-/* A CreateTopics request in progress. Topics are created one after the
- * other, each in slices of at most CREATE_SLICE_MS of partition creation;
- * when a slice runs out the request is parked (req->parked, linked on
- * b->create_jobs) and continues from a 0 ms timer, so other connections are
- * served in between. Lives in the request arena; if the client goes away the
- * topic being built is abandoned (never published) and the rest dropped. */
-#define CREATE_SLICE_MS 20
+/* CreateTopics and CreatePartitions in progress ("admin jobs"). Topics are
+ * handled one after the other, their partitions created in slices of at
+ * most ADMIN_SLICE_MS; when a slice runs out the request is parked
+ * (req->parked, linked on b->create_jobs) and continues from a 0 ms timer,
+ * so other connections are served in between. A job lives in the request
+ * arena; if the client goes away, the topic or partitions being built are
+ * abandoned (never published) and the rest of the request is dropped.
+ * A CreateTopics job holds its unpublished build (j->t, invisible to every
+ * other request); a CreatePartitions job holds only the topic's name and
+ * finds the topic again at each slice (DeleteTopics may remove it meanwhile:
+ * the grow is then abandoned by the deletion, recognised by grow_owner). */
+#define ADMIN_SLICE_MS 20
 typedef struct bs_create_job_s {
     bs_req_t *req;
-    bs_CreateTopicsRequest_t rq;
-    bs_CreateTopicsResponse_t rs;
-    int next;      /* next topic of rq to begin */
-    bs_topic_t *t; /* build in progress (topic next - 1) */
+    bool partitions; /* CreatePartitions (else CreateTopics) */
+    int next;        /* next topic of the request to begin */
+    bs_topic_t *t;   /* CreateTopics: build in progress (topic next - 1) */
+    bool growing;    /* CreatePartitions: topic next - 1 is being grown */
+    bs_CreateTopicsRequest_t crq;
+    bs_CreateTopicsResponse_t crs;
+    bs_CreatePartitionsRequest_t prq;
+    bs_CreatePartitionsResponse_t prs;
     bs_timer_t timer;
     struct bs_create_job_s *link;
 } bs_create_job_t;
@@ -116,8 +125,8 @@ typedef struct bs_create_job_s {
 static void create_result(bs_create_job_t *j, int i, bs_err_t err, const char *emsg)
 {
     bs_req_t *req = j->req;
-    bs_CreateTopicsRequest_CreatableTopic_t *ct = &j->rq.Topics[i];
-    bs_CreateTopicsResponse_CreatableTopicResult_t *r = &j->rs.Topics[i];
+    bs_CreateTopicsRequest_CreatableTopic_t *ct = &j->crq.Topics[i];
+    bs_CreateTopicsResponse_CreatableTopicResult_t *r = &j->crs.Topics[i];
     r->ErrorCode = (int16_t)err;
     r->ErrorMessage = err != BS_ERR_NONE && emsg[0] ? bs_req_str(req, emsg) : bs_req_str(req, NULL);
     if (err != BS_ERR_NONE && err != BS_ERR_TOPIC_ALREADY_EXISTS)
@@ -125,25 +134,12 @@ static void create_result(bs_create_job_t *j, int i, bs_err_t err, const char *e
                     (int)ct->Name.len, ct->Name.ptr, emsg);
 }
 
-static void create_unpark(bs_create_job_t *j)
-{
-    bs_broker_t *b = j->req->b;
-    for (bs_create_job_t **pp = &b->create_jobs; *pp; pp = &(*pp)->link) {
-        if (*pp == j) {
-            *pp = j->link;
-            break;
-        }
-    }
-    bs_loop_timer_cancel(b->loop, &j->timer);
-}
-
-/* Runs the job until it is done (true: response sent) or a slice ran out. */
-static bool create_run(bs_create_job_t *j)
+/* CreateTopics: runs until done (true: response sent) or a slice ran out. */
+static bool create_topics_run(bs_create_job_t *j, int64_t deadline)
 {
     bs_req_t *req = j->req;
-    int n = j->rs.Topics_count;
+    int n = j->crs.Topics_count;
     char emsg[512];
-    int64_t deadline = bs_mono_ms() + CREATE_SLICE_MS;
     for (;;) {
         if (j->t) {
             emsg[0] = '\0';
@@ -158,11 +154,11 @@ static bool create_run(bs_create_job_t *j)
         if (j->next >= n)
             break;
         int i = j->next++;
-        bs_CreateTopicsRequest_CreatableTopic_t *ct = &j->rq.Topics[i];
+        bs_CreateTopicsRequest_CreatableTopic_t *ct = &j->crq.Topics[i];
         bool dup = false;
         for (int k = 0; k < n && !dup; k++)
-            dup = k != i && j->rq.Topics[k].Name.len == ct->Name.len &&
-                  memcmp(j->rq.Topics[k].Name.ptr, ct->Name.ptr, (size_t)ct->Name.len) == 0;
+            dup = k != i && j->crq.Topics[k].Name.len == ct->Name.len &&
+                  memcmp(j->crq.Topics[k].Name.ptr, ct->Name.ptr, (size_t)ct->Name.len) == 0;
         emsg[0] = '\0';
         bs_err_t err;
         if (dup) {
@@ -174,40 +170,163 @@ static bool create_run(bs_create_job_t *j)
                      req->hdr.ClientId.ptr ? req->hdr.ClientId.ptr : "", (int)ct->Name.len,
                      ct->Name.ptr);
         } else {
-            err = create_one(req, ct, j->rq.validateOnly, emsg, sizeof(emsg), &j->t);
+            err = create_one(req, ct, j->crq.validateOnly, emsg, sizeof(emsg), &j->t);
         }
         if (!j->t) /* refused, or validate_only */
             create_result(j, i, err, emsg);
     }
-    bs_req_respond(req, CreateTopicsResponse, &j->rs);
+    bs_req_respond(req, CreateTopicsResponse, &j->crs);
     return true;
 }
 
-static void create_timer_cb(bs_loop_t *loop, bs_timer_t *t)
+/* The topic CreatePartitions entry i is growing, if its grow is still ours. */
+static bs_topic_t *grow_topic(bs_create_job_t *j, int i)
+{
+    bs_kstr_t nm = j->prq.Topics[i].Name;
+    bs_topic_t *t = nm.len > 0 ? bs_topics_find(j->req->b, nm.ptr, (size_t)nm.len) : NULL;
+    return t && t->grow_want > 0 && t->grow_owner == j ? t : NULL;
+}
+
+static void partitions_result(bs_create_job_t *j, int i, bs_err_t err, const char *emsg)
+{
+    bs_CreatePartitionsResponse_CreatePartitionsTopicResult_t *r = &j->prs.Results[i];
+    r->ErrorCode = (int16_t)err;
+    if (err != BS_ERR_NONE)
+        r->ErrorMessage = bs_req_str(j->req, emsg);
+}
+
+/* Checks the replica assignments of CreatePartitions entry ct for topic t. */
+static bs_err_t check_assignments(bs_broker_t *b, bs_topic_t *t,
+                                  bs_CreatePartitionsRequest_CreatePartitionsTopic_t *ct,
+                                  char *emsg, size_t elen)
+{
+    if (ct->Assignments_count < 0)
+        return BS_ERR_NONE;
+    if (ct->Assignments_count != ct->Count - t->npart) {
+        snprintf(emsg, elen,
+                 "Increasing the number of partitions by %d but "
+                 "%d assignments provided.",
+                 ct->Count - t->npart, ct->Assignments_count);
+        return BS_ERR_INVALID_REPLICA_ASSIGNMENT;
+    }
+    for (int k = 0; k < ct->Assignments_count; k++) {
+        if (ct->Assignments[k].BrokerIds_count != 1 ||
+            ct->Assignments[k].BrokerIds[0] != b->node_id) {
+            snprintf(emsg, elen, "Replica assignments must be [%d]: this cluster has one broker",
+                     b->node_id);
+            return BS_ERR_INVALID_REPLICA_ASSIGNMENT;
+        }
+    }
+    return BS_ERR_NONE;
+}
+
+/* CreatePartitions: runs until done (true: response sent) or a slice ran out. */
+static bool create_partitions_run(bs_create_job_t *j, int64_t deadline)
+{
+    bs_req_t *req = j->req;
+    bs_broker_t *b = req->b;
+    int n = j->prs.Results_count;
+    char emsg[512];
+    for (;;) {
+        if (j->growing) {
+            bs_topic_t *t = grow_topic(j, j->next - 1);
+            emsg[0] = '\0';
+            int rc = 1;
+            bs_err_t err;
+            if (!t) { /* deleted meanwhile (the deletion abandoned the grow) */
+                err = BS_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+                snprintf(emsg, sizeof(emsg), "The topic was deleted while partitions were added");
+            } else if ((rc = bs_topics_grow_step(b, t, deadline, emsg, sizeof(emsg))) == 0) {
+                return false;
+            } else {
+                err = rc < 0 ? BS_ERR_KAFKA_STORAGE_ERROR
+                             : bs_topics_grow_finish(b, t, emsg, sizeof(emsg));
+            }
+            j->growing = false;
+            partitions_result(j, j->next - 1, err, emsg);
+        }
+        if (j->next >= n)
+            break;
+        int i = j->next++;
+        bs_CreatePartitionsRequest_CreatePartitionsTopic_t *ct = &j->prq.Topics[i];
+        bs_topic_t *t =
+            ct->Name.len > 0 ? bs_topics_find(b, ct->Name.ptr, (size_t)ct->Name.len) : NULL;
+        emsg[0] = '\0';
+        bs_err_t err = BS_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        if (!t)
+            snprintf(emsg, sizeof(emsg), "The topic '%.*s' does not exist.",
+                     ct->Name.len > 0 ? (int)ct->Name.len : 0, ct->Name.ptr ? ct->Name.ptr : "");
+        else if ((err = check_assignments(b, t, ct, emsg, sizeof(emsg))) == BS_ERR_NONE)
+            err = bs_topics_grow_begin(b, t, ct->Count, j->prq.ValidateOnly, j, emsg, sizeof(emsg));
+        if (t && err == BS_ERR_NONE && !j->prq.ValidateOnly)
+            j->growing = true;
+        else
+            partitions_result(j, i, err, emsg);
+    }
+    bs_req_respond(req, CreatePartitionsResponse, &j->prs);
+    return true;
+}
+
+static bool job_run(bs_create_job_t *j)
+{
+    int64_t deadline = bs_mono_ms() + ADMIN_SLICE_MS;
+    return j->partitions ? create_partitions_run(j, deadline) : create_topics_run(j, deadline);
+}
+
+static void job_unlink(bs_broker_t *b, bs_create_job_t *j)
+{
+    for (bs_create_job_t **pp = &b->create_jobs; *pp; pp = &(*pp)->link) {
+        if (*pp == j) {
+            *pp = j->link;
+            break;
+        }
+    }
+    bs_loop_timer_cancel(b->loop, &j->timer);
+}
+
+static void job_timer_cb(bs_loop_t *loop, bs_timer_t *t)
 {
     (void)loop;
     bs_create_job_t *j = t->ctx;
-    if (!create_run(j)) {
+    if (!job_run(j)) {
         bs_loop_timer_arm(j->req->b->loop, &j->timer, 0);
         return;
     }
-    create_unpark(j);
+    job_unlink(j->req->b, j);
     bs_req_complete(j->req);
+}
+
+/* Runs the first slice from the handler; parks the request if it is not done. */
+static bs_err_t job_start(bs_create_job_t *j)
+{
+    bs_req_t *req = j->req;
+    if (job_run(j))
+        return BS_ERR_NONE;
+    req->parked = j;
+    j->link = req->b->create_jobs;
+    req->b->create_jobs = j;
+    bs_timer_init(&j->timer, job_timer_cb, j);
+    bs_loop_timer_arm(req->b->loop, &j->timer, 0);
+    return BS_ERR__PENDING;
 }
 
 void bs_admin_abort_conn(bs_broker_t *b, bs_conn_t *c)
 {
     for (bs_create_job_t **pp = &b->create_jobs; *pp;) {
         bs_create_job_t *j = *pp;
-        if (j->req->conn == c) {
-            *pp = j->link;
-            bs_loop_timer_cancel(b->loop, &j->timer);
-            if (j->t)
-                bs_topics_build_abort(b, j->t);
-            j->t = NULL;
-        } else {
+        if (j->req->conn != c) {
             pp = &j->link;
+            continue;
         }
+        *pp = j->link;
+        bs_loop_timer_cancel(b->loop, &j->timer);
+        if (j->t)
+            bs_topics_build_abort(b, j->t);
+        j->t = NULL;
+        bs_topic_t *t = j->growing ? grow_topic(j, j->next - 1) : NULL;
+        if (t)
+            bs_topics_grow_abort(b, t);
+        j->growing = false;
     }
 }
 
@@ -215,26 +334,18 @@ bs_err_t bs_handle_create_topics(bs_req_t *req)
 {
     bs_create_job_t *j = bs_arena_calloc(req->arena, sizeof(*j));
     j->req = req;
-    bs_CreateTopicsRequest_init(&j->rq);
-    if (BS_DECODE(req, CreateTopicsRequest, &j->rq) != BS_ERR_NONE)
+    bs_CreateTopicsRequest_init(&j->crq);
+    if (BS_DECODE(req, CreateTopicsRequest, &j->crq) != BS_ERR_NONE)
         return BS_ERR__PARSE;
-    bs_CreateTopicsResponse_init(&j->rs);
-    int n = j->rq.Topics_count > 0 ? j->rq.Topics_count : 0;
-    j->rs.Topics = BS_ARR(req, bs_CreateTopicsResponse_CreatableTopicResult_t, n);
-    j->rs.Topics_count = n;
+    bs_CreateTopicsResponse_init(&j->crs);
+    int n = j->crq.Topics_count > 0 ? j->crq.Topics_count : 0;
+    j->crs.Topics = BS_ARR(req, bs_CreateTopicsResponse_CreatableTopicResult_t, n);
+    j->crs.Topics_count = n;
     for (int i = 0; i < n; i++) {
-        bs_CreateTopicsResponse_CreatableTopicResult_init(&j->rs.Topics[i]);
-        j->rs.Topics[i].Name = j->rq.Topics[i].Name;
+        bs_CreateTopicsResponse_CreatableTopicResult_init(&j->crs.Topics[i]);
+        j->crs.Topics[i].Name = j->crq.Topics[i].Name;
     }
-    if (create_run(j))
-        return BS_ERR_NONE;
-    /* a slice ran out: continue from the loop */
-    req->parked = j;
-    j->link = req->b->create_jobs;
-    req->b->create_jobs = j;
-    bs_timer_init(&j->timer, create_timer_cb, j);
-    bs_loop_timer_arm(req->b->loop, &j->timer, 0);
-    return BS_ERR__PENDING;
+    return job_start(j);
 }
 
 /* ---- DeleteTopics ---- */
@@ -280,58 +391,23 @@ bs_err_t bs_handle_delete_topics(bs_req_t *req)
 
 bs_err_t bs_handle_create_partitions(bs_req_t *req)
 {
-    bs_broker_t *b = req->b;
-    bs_CreatePartitionsRequest_t rq;
-    bs_CreatePartitionsResponse_t rs;
-    char emsg[512];
-
-    bs_CreatePartitionsRequest_init(&rq);
-    if (BS_DECODE(req, CreatePartitionsRequest, &rq) != BS_ERR_NONE)
+    bs_create_job_t *j = bs_arena_calloc(req->arena, sizeof(*j));
+    j->req = req;
+    j->partitions = true;
+    bs_CreatePartitionsRequest_init(&j->prq);
+    if (BS_DECODE(req, CreatePartitionsRequest, &j->prq) != BS_ERR_NONE)
         return BS_ERR__PARSE;
-    bs_CreatePartitionsResponse_init(&rs);
-    int n = rq.Topics_count > 0 ? rq.Topics_count : 0;
-    rs.Results = BS_ARR(req, bs_CreatePartitionsResponse_CreatePartitionsTopicResult_t, n);
-    rs.Results_count = n;
+    bs_CreatePartitionsResponse_init(&j->prs);
+    int n = j->prq.Topics_count > 0 ? j->prq.Topics_count : 0;
+    j->prs.Results = BS_ARR(req, bs_CreatePartitionsResponse_CreatePartitionsTopicResult_t, n);
+    j->prs.Results_count = n;
     for (int i = 0; i < n; i++) {
-        bs_CreatePartitionsRequest_CreatePartitionsTopic_t *ct = &rq.Topics[i];
-        bs_CreatePartitionsResponse_CreatePartitionsTopicResult_t *r = &rs.Results[i];
+        bs_CreatePartitionsResponse_CreatePartitionsTopicResult_t *r = &j->prs.Results[i];
         bs_CreatePartitionsResponse_CreatePartitionsTopicResult_init(r);
-        r->Name = ct->Name;
+        r->Name = j->prq.Topics[i].Name;
         r->ErrorMessage = bs_req_str(req, NULL);
-        bs_topic_t *t =
-            ct->Name.len > 0 ? bs_topics_find(b, ct->Name.ptr, (size_t)ct->Name.len) : NULL;
-        if (!t) {
-            r->ErrorCode = BS_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-            continue;
-        }
-        bs_err_t err = BS_ERR_NONE;
-        emsg[0] = '\0';
-        if (ct->Assignments_count >= 0) {
-            if (ct->Assignments_count != ct->Count - t->npart) {
-                err = BS_ERR_INVALID_REPLICA_ASSIGNMENT;
-                snprintf(emsg, sizeof(emsg),
-                         "Increasing the number of partitions by %d but "
-                         "%d assignments provided.",
-                         ct->Count - t->npart, ct->Assignments_count);
-            }
-            for (int j = 0; j < ct->Assignments_count && err == BS_ERR_NONE; j++) {
-                if (ct->Assignments[j].BrokerIds_count != 1 ||
-                    ct->Assignments[j].BrokerIds[0] != b->node_id) {
-                    err = BS_ERR_INVALID_REPLICA_ASSIGNMENT;
-                    snprintf(emsg, sizeof(emsg),
-                             "Replica assignments must be [%d]: this cluster has one broker",
-                             b->node_id);
-                }
-            }
-        }
-        if (err == BS_ERR_NONE)
-            err = bs_topics_add_partitions(b, t, ct->Count, rq.ValidateOnly, emsg, sizeof(emsg));
-        r->ErrorCode = (int16_t)err;
-        if (err != BS_ERR_NONE)
-            r->ErrorMessage = bs_req_str(req, emsg);
     }
-    bs_req_respond(req, CreatePartitionsResponse, &rs);
-    return BS_ERR_NONE;
+    return job_start(j);
 }
 
 /* ---- DescribeConfigs ---- */

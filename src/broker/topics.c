@@ -504,6 +504,8 @@ bs_err_t bs_topics_delete(bs_broker_t *b, bs_topic_t *t)
         return BS_ERR_KAFKA_STORAGE_ERROR;
     }
     bs_hmap_del(&b->topics, t->name, strlen(t->name));
+    if (t->grow_want > 0) /* a CreatePartitions in progress: its job finds the topic gone */
+        bs_topics_grow_abort(b, t);
     for (int i = 0; i < t->npart; i++) {
         bs_sync_forget(b, t->parts[i]);
         bs_produce_forget_partition(b, t->parts[i]);
@@ -517,9 +519,13 @@ bs_err_t bs_topics_delete(bs_broker_t *b, bs_topic_t *t)
     return BS_ERR_NONE;
 }
 
-bs_err_t bs_topics_add_partitions(bs_broker_t *b, bs_topic_t *t, int32_t total, bool validate_only,
-                                  char *err, size_t errlen)
+bs_err_t bs_topics_grow_begin(bs_broker_t *b, bs_topic_t *t, int32_t total, bool validate_only,
+                              const void *owner, char *err, size_t errlen)
 {
+    if (t->grow_want > 0) {
+        snprintf(err, errlen, "Partitions are already being added to topic %s", t->name);
+        return BS_ERR_REASSIGNMENT_IN_PROGRESS;
+    }
     if (total <= t->npart) {
         snprintf(err, errlen,
                  "Topic currently has %d partitions, which is higher than the "
@@ -536,16 +542,62 @@ bs_err_t bs_topics_add_partitions(bs_broker_t *b, bs_topic_t *t, int32_t total, 
         return BS_ERR_INVALID_PARTITIONS;
     if (validate_only)
         return BS_ERR_NONE;
-    int32_t old = t->npart;
-    t->parts = bs_xrealloc(t->parts, (size_t)total * sizeof(*t->parts));
-    for (int32_t i = old; i < total; i++) {
-        t->parts[i] = partition_open(b, t, i, true, err, errlen);
-        if (!t->parts[i])
-            return BS_ERR_KAFKA_STORAGE_ERROR;
-        t->npart = i + 1;
+    (void)b;
+    t->grow_want = total - t->npart;
+    t->grow_n = 0;
+    t->grow_parts = bs_xcalloc((size_t)t->grow_want, sizeof(*t->grow_parts));
+    t->grow_owner = owner;
+    return BS_ERR_NONE;
+}
+
+void bs_topics_grow_abort(bs_broker_t *b, bs_topic_t *t)
+{
+    (void)b;
+    for (int32_t i = 0; i < t->grow_n; i++) {
+        bs_plog_delete(t->grow_parts[i]->log);
+        free(t->grow_parts[i]->dir);
+        free(t->grow_parts[i]);
     }
-    if (topic_persist(b, t, err, errlen) < 0)
+    if (t->grow_want > 0)
+        bs_log_info("topics", "adding partitions to topic %s abandoned after %d of %d", t->name,
+                    t->grow_n, t->grow_want);
+    free(t->grow_parts);
+    t->grow_parts = NULL;
+    t->grow_n = t->grow_want = 0;
+    t->grow_owner = NULL;
+}
+
+int bs_topics_grow_step(bs_broker_t *b, bs_topic_t *t, int64_t deadline_ms, char *err,
+                        size_t errlen)
+{
+    while (t->grow_n < t->grow_want) {
+        if (deadline_ms >= 0 && bs_mono_ms() >= deadline_ms)
+            return 0;
+        bs_partition_t *p = partition_open(b, t, t->npart + t->grow_n, true, err, errlen);
+        if (!p) {
+            bs_topics_grow_abort(b, t);
+            return -1;
+        }
+        t->grow_parts[t->grow_n++] = p;
+    }
+    return 1;
+}
+
+bs_err_t bs_topics_grow_finish(bs_broker_t *b, bs_topic_t *t, char *err, size_t errlen)
+{
+    int32_t old = t->npart, total = old + t->grow_n;
+    t->parts = bs_xrealloc(t->parts, (size_t)total * sizeof(*t->parts));
+    memcpy(t->parts + old, t->grow_parts, (size_t)t->grow_n * sizeof(*t->parts));
+    t->npart = total;
+    if (topic_persist(b, t, err, errlen) < 0) {
+        t->npart = old; /* the new partitions go again: the topic file still says old */
+        bs_topics_grow_abort(b, t);
         return BS_ERR_KAFKA_STORAGE_ERROR;
+    }
+    free(t->grow_parts);
+    t->grow_parts = NULL;
+    t->grow_n = t->grow_want = 0;
+    t->grow_owner = NULL;
     bs_log_info("topics", "topic %s now has %d partitions (was %d)", t->name, t->npart, old);
     return BS_ERR_NONE;
 }
@@ -683,6 +735,8 @@ void bs_topics_close_all(bs_broker_t *b)
     const bs_hmap_ent_t *e;
     while (bs_hmap_next(&b->topics, &it, &e)) {
         bs_topic_t *t = e->val;
+        if (t->grow_want > 0) /* unfinished CreatePartitions */
+            bs_topics_grow_abort(b, t);
         for (int i = 0; i < t->npart; i++) {
             bs_partition_t *p = t->parts[i];
             if (p->pids_loaded)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# CreateTopics with many partitions: the broker builds the topic in slices
-# and keeps serving other connections meanwhile (a Metadata round trip by
+# CreateTopics and CreatePartitions with many partitions: the broker builds
+# them in slices and keeps serving other connections meanwhile (a Metadata round trip by
 # another client stays fast while 1,500 partitions are created); the topic
 # is invisible until complete, a second create of the same name meanwhile
 # gets TOPIC_ALREADY_EXISTS, and the result has every partition. A request
 # that would exceed the broker's open-files limit is refused up front with a
 # message naming the limit (broker started under `ulimit -n 600`), and the
-# client leaving mid-creation leaves no half-made topic behind.
+# client leaving mid-creation leaves no half-made topic behind; partitions
+# being added are invisible until all are there (a concurrent second request
+# gets REASSIGNMENT_IN_PROGRESS; deleting the topic meanwhile leaves nothing).
 . "$(dirname "$0")/../lib.sh"
 itest_init
 command -v kcat >/dev/null || { skip create_large "kcat is not installed"; exit 0; }
@@ -54,6 +56,56 @@ elif [[ $dup == *TOPIC_ALREADY_EXISTS* ]]; then
     pass create_large.duplicate_while_building
 else
     fail create_large.duplicate_while_building "second create said: $dup"
+fi
+
+# --- CreatePartitions in slices too ---
+T --create --topic cl-grow --partitions 1 >/dev/null 2>&1
+T_LIMIT=120 T --alter --topic cl-grow --partitions 1201 >"$ITEST_TMP/grow.out" 2>&1 &
+GPID=$!
+sleep 0.3
+worst=0 probes=0 second=
+while kill -0 "$GPID" 2>/dev/null; do
+    s=$(ms)
+    kcat -b "$BOOTSTRAP" -L -t cl-small -m 10 >/dev/null 2>&1
+    d=$(($(ms) - s))
+    [ $d -gt $worst ] && worst=$d
+    probes=$((probes + 1))
+    [ -z "$second" ] && second=$(T --alter --topic cl-grow --partitions 1500 2>&1)
+    sleep 0.1
+done
+wait "$GPID"
+rc=$?
+desc=$(T --describe --topic cl-grow 2>&1 | head -n 1)
+[ $rc = 0 ] && [[ $desc == *"PartitionCount: 1201"* ]] && pass create_large.grow ||
+    fail create_large.grow "exit $rc: $(cat "$ITEST_TMP/grow.out") / $desc"
+echo "# $probes metadata probe(s) while adding partitions, slowest ${worst} ms"
+[ "$probes" -ge 2 ] && [ "$worst" -lt 1500 ] && pass create_large.grow_responsive ||
+    fail create_large.grow_responsive "$probes probe(s), slowest ${worst} ms"
+if [ "$probes" -lt 2 ]; then
+    skip create_large.grow_concurrent "the partitions were added before a second request could be sent"
+elif [[ $second == *REASSIGNMENT_IN_PROGRESS* ]]; then
+    pass create_large.grow_concurrent
+else
+    fail create_large.grow_concurrent "second alter said: $second"
+fi
+
+# deleting the topic while partitions are added: nothing of it stays
+T --delete --topic cl-big,cl-grow >/dev/null 2>&1 # their files: room under the fd limit
+T --create --topic cl-grow2 --partitions 1 >/dev/null 2>&1
+T_LIMIT=120 T --alter --topic cl-grow2 --partitions 3001 >"$ITEST_TMP/grow2.out" 2>&1 &
+GPID=$!
+sleep 0.3
+T --delete --topic cl-grow2 >/dev/null 2>&1
+wait "$GPID"
+rc=$?
+out=$(cat "$ITEST_TMP/grow2.out")
+left=$(find "$DATA" -maxdepth 1 -name 'cl-grow2-*' | wc -l)
+if [ $rc != 0 ] && [[ $out == *UNKNOWN_TOPIC_OR_PART* ]] && [ "$left" = 0 ]; then
+    pass create_large.grow_deleted
+elif [ $rc = 0 ]; then
+    skip create_large.grow_deleted "the partitions were added before the deletion"
+else
+    fail create_large.grow_deleted "exit $rc: $out; $left partition dir(s) left"
 fi
 
 # --- the client leaves mid-creation: nothing half-made stays ---
