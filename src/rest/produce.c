@@ -1183,41 +1183,58 @@ static bool sch_req_eq(const bs_rest_sch_req_t *a, const bs_rest_sch_req_t *b)
            str_eq(a->schema, b->schema);
 }
 
-/* The last resolution of each side (key, value), with its own copies of
- * the request's strings: records of one request, or of one stream, usually
- * share their schema, so the registry is asked once per distinct side (a
- * stream keeps "latest" as resolved at its first record). Used by one
- * thread at a time (the batch's job, or the stream's drain job). */
+/* Recent resolutions (key and value sides), with their own copies of the
+ * request's strings: records of one request, or of one stream, usually
+ * share a few schemas, so the registry is asked once per distinct side
+ * (a stream keeps "latest" as resolved at its first record). Round-robin
+ * replacement. Used by one thread at a time (the batch's job, or the
+ * stream's drain job). */
+#define SCH_MEMO_N 8
+
 typedef struct sch_memo_s {
-    bool have[2]; /* [is_key] */
-    bs_rest_sch_req_t q[2];
-    bs_rest_sch_t res[2];
+    bool have[SCH_MEMO_N];
+    bool is_key[SCH_MEMO_N];
+    bs_rest_sch_req_t q[SCH_MEMO_N];
+    bs_rest_sch_t res[SCH_MEMO_N];
+    int next; /* slot replaced next */
 } sch_memo_t;
 
-static void sch_memo_clear(sch_memo_t *m, int side)
+static void sch_memo_clear(sch_memo_t *m, int i)
 {
-    if (m->have[side]) {
-        free((char *)m->q[side].subject);
-        free((char *)m->q[side].schema);
+    if (m->have[i]) {
+        free((char *)m->q[i].subject);
+        free((char *)m->q[i].schema);
     }
-    m->have[side] = false;
+    m->have[i] = false;
 }
 
-static void sch_memo_put(sch_memo_t *m, int side, const bs_rest_sch_req_t *q,
+static const bs_rest_sch_t *sch_memo_get(const sch_memo_t *m, bool is_key,
+                                         const bs_rest_sch_req_t *q)
+{
+    for (int i = 0; i < SCH_MEMO_N; i++)
+        if (m->have[i] && m->is_key[i] == is_key && sch_req_eq(&m->q[i], q))
+            return &m->res[i];
+    return NULL;
+}
+
+static void sch_memo_put(sch_memo_t *m, bool is_key, const bs_rest_sch_req_t *q,
                          const bs_rest_sch_t *res)
 {
-    sch_memo_clear(m, side);
-    m->q[side] = *q;
-    m->q[side].subject = q->subject ? bs_xstrdup(q->subject) : NULL;
-    m->q[side].schema = q->schema ? bs_xstrdup(q->schema) : NULL;
-    m->res[side] = *res;
-    m->have[side] = true;
+    int i = m->next;
+    m->next = (m->next + 1) % SCH_MEMO_N;
+    sch_memo_clear(m, i);
+    m->q[i] = *q;
+    m->q[i].subject = q->subject ? bs_xstrdup(q->subject) : NULL;
+    m->q[i].schema = q->schema ? bs_xstrdup(q->schema) : NULL;
+    m->res[i] = *res;
+    m->is_key[i] = is_key;
+    m->have[i] = true;
 }
 
 static void sch_memo_free(sch_memo_t *m)
 {
-    sch_memo_clear(m, 0);
-    sch_memo_clear(m, 1);
+    for (int i = 0; i < SCH_MEMO_N; i++)
+        sch_memo_clear(m, i);
 }
 
 static int v3_encode_side(prod_batch_t *b, prod_rec_t *rc, v3_sch_t *sc, bool is_key,
@@ -1225,8 +1242,9 @@ static int v3_encode_side(prod_batch_t *b, prod_rec_t *rc, v3_sch_t *sc, bool is
 {
     int status = 500, code = 50002;
     char msg[900];
-    if (memo->have[is_key] && sch_req_eq(&memo->q[is_key], &sc->q)) {
-        sc->res = memo->res[is_key];
+    const bs_rest_sch_t *known = sch_memo_get(memo, is_key, &sc->q);
+    if (known) {
+        sc->res = *known;
     } else {
         if (bs_rest_sch_resolve(b->r, b->topic, is_key, &sc->q, &sc->res, &status, &code, msg,
                                 sizeof msg) != 0)

@@ -296,23 +296,37 @@ static void test_sch_memo(void **state)
     bs_rest_sch_req_t b = a;
     bs_rest_sch_t res = {.fmt = BS_REST_FMT_AVRO, .id = 5, .version = 2};
     snprintf(res.subject, sizeof res.subject, "s1");
-    sch_memo_put(&m, 0, &a, &res);
-    assert_true(m.have[0] && !m.have[1]);
+    assert_null(sch_memo_get(&m, false, &a));
+    sch_memo_put(&m, false, &a, &res);
+    assert_non_null(sch_memo_get(&m, false, &b));
+    assert_int_equal(sch_memo_get(&m, false, &b)->id, 5);
+    assert_null(sch_memo_get(&m, true, &b));         /* the key side is another entry */
     assert_ptr_not_equal(m.q[0].subject, a.subject); /* its own copy */
-    assert_true(sch_req_eq(&m.q[0], &b));
     b.subject = "s2";
-    assert_false(sch_req_eq(&m.q[0], &b));
+    assert_null(sch_memo_get(&m, false, &b));
     b = a;
     b.version = 3;
-    assert_false(sch_req_eq(&m.q[0], &b));
+    assert_null(sch_memo_get(&m, false, &b));
     b = a;
     b.schema = "\"int\"";
-    assert_false(sch_req_eq(&m.q[0], &b));
-    sch_memo_put(&m, 0, &b, &res); /* replaces (frees the old copies) */
-    assert_string_equal(m.q[0].schema, "\"int\"");
-    sch_memo_put(&m, 1, &a, &res);
+    assert_null(sch_memo_get(&m, false, &b));
+    /* more distinct sides than slots: the oldest go, the newest stay */
+    for (int i = 0; i < SCH_MEMO_N + 3; i++) {
+        bs_rest_sch_req_t q = a;
+        q.id = i;
+        res.id = 100 + i;
+        sch_memo_put(&m, i % 2 == 0, &q, &res);
+    }
+    bs_rest_sch_req_t q = a;
+    q.id = SCH_MEMO_N + 2;
+    assert_non_null(sch_memo_get(&m, (SCH_MEMO_N + 2) % 2 == 0, &q));
+    assert_int_equal(sch_memo_get(&m, (SCH_MEMO_N + 2) % 2 == 0, &q)->id, 100 + SCH_MEMO_N + 2);
+    q.id = 0;
+    assert_null(sch_memo_get(&m, true, &q));
+    assert_null(sch_memo_get(&m, false, &a));
     sch_memo_free(&m);
-    assert_false(m.have[0] || m.have[1]);
+    for (int i = 0; i < SCH_MEMO_N; i++)
+        assert_false(m.have[i]);
 }
 
 static void test_scanner_skip(void **state)

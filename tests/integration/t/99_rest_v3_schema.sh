@@ -414,5 +414,15 @@ else
 fi
 
 kill -0 "$REST_PID" 2>/dev/null && pass rest_alive || fail rest_alive "REST Proxy died: $(tail -n 5 "$REST_LOG")"
+# sanitizer builds (BASIN_BIN=build-san/basin): no memory error or UB report
+stop_pid "$REST_PID"
+REST_PID=
+stop_pid "$REST2_PID"
+REST2_PID=
+if grep -qE 'ERROR: AddressSanitizer|runtime error:' "$REST_LOG" "$ITEST_TMP/rest2.log" 2>/dev/null; then
+    fail rest_sanitizers "$(grep -hE -A3 'ERROR: AddressSanitizer|runtime error:' "$REST_LOG" "$ITEST_TMP/rest2.log" | head -n 8 | tr '\n' ' ')"
+else
+    pass rest_sanitizers
+fi
 broker_alive broker_alive && pass broker_alive
 exit 0
