@@ -737,7 +737,7 @@ static void test_stop_with_pending(void **state)
     assert_int_equal(pthread_create(&t, NULL, park_client, &pc), 0);
     for (int i = 0; i < 500 && !__atomic_load_n(&g_parked_ready, __ATOMIC_ACQUIRE); i++)
         usleep(10 * 1000);
-    assert_true(g_parked_ready);
+    assert_true(__atomic_load_n(&g_parked_ready, __ATOMIC_ACQUIRE));
     usleep(20 * 1000); /* let the layer park the connection */
     bs_http_server_stop(s);
     pthread_join(t, NULL);
@@ -775,7 +775,7 @@ static void stream_body_cb(bs_http_req_t *req, const uint8_t *data, size_t len, 
         return;
     }
     if (arg) { /* hang */
-        g_stream_hung = req;
+        __atomic_store_n(&g_stream_hung, req, __ATOMIC_RELEASE);
         return;
     }
     pthread_t t;
