@@ -7,6 +7,9 @@
  * 200 concurrent keep-alive connections, a slow body that does not
  * block other clients, and streaming routes (body chunks delivered as they
  * arrive, chunked replies written from any thread, a stream cut by a stop).
+ * The live tests run twice: on the libmicrohttpd engine, then on the
+ * full-duplex HTTP/1.1 engine (cfg.full_duplex; its own behaviours are in
+ * test_http_h1.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
