@@ -1699,6 +1699,18 @@ static bool v3s_space(uint8_t c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',';
 }
 
+/* True when a failed parse of `avail` bytes may only lack the bytes still
+ * to come: jansson says "premature end" only between tokens; a value cut
+ * inside an escape ("\\u00"), a UTF-8 sequence or a literal ("tru", "1.")
+ * fails as invalid, at (or up to 3 bytes before) the end of the input. A
+ * truly bad value there is reported once more bytes, or the end, arrive. */
+static bool v3s_incomplete(const json_error_t *je, size_t avail)
+{
+    if (json_error_code(je) == json_error_premature_end_of_input)
+        return true;
+    return je->position >= 0 && (size_t)je->position + 8 >= avail;
+}
+
 /* Cuts every complete JSON value off the front of st->in. */
 static void v3s_parse(v3s_t *st, bool end)
 {
@@ -1712,7 +1724,7 @@ static void v3s_parse(v3s_t *st, bool end)
         json_t *o =
             json_loadb((const char *)st->in + off, st->inlen - off, JSON_DISABLE_EOF_CHECK, &je);
         if (!o) {
-            if (!end && json_error_code(&je) == json_error_premature_end_of_input)
+            if (!end && v3s_incomplete(&je, st->inlen - off))
                 break;         /* the rest of this value has not arrived yet */
             st->broken = true; /* no way to find the next record: stop here */
             v3s_record(st, NULL);

@@ -79,6 +79,7 @@ struct bs_rest_s {
     bs_rest_cm_t *cm;
     char *cluster_id; /* Kafka's cluster id (v3), "" if unknown; set at start-up */
     void *avro;       /* bs_rest_avro_t (v2 avro format), NULL when unavailable */
+    void *sch_cache;  /* v2_avro.c: v3 schema versions already resolved */
 };
 
 /* ---- rest.c ---- */

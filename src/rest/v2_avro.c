@@ -16,8 +16,11 @@
  * schema (schema_id, schema_version + subject/strategy, raw schema, or none
  * = latest) and its type (AVRO, JSONSCHEMA; PROTOBUF is recognised and
  * refused). Resolution runs on a worker (registry calls block); the
- * registry client caches ids, schemas and registrations, so only version
- * and latest lookups reach the registry every time. Confluent's checks
+ * registry client caches ids, schemas and registrations, and sch_cache_t
+ * (one per REST Proxy, bounded) the versions a schema has under a subject
+ * and explicit (subject, version) lookups, so only "latest" reaches the
+ * registry every time (a request or stream asks once per distinct side:
+ * produce.c). Confluent's checks
  * (SchemaManagerImpl): RECORD_NAME strategies need the schema itself, the
  * registry's type must match the requested one, an unknown version is
  * "Schema does not exist for subject: S, version: V".
@@ -41,8 +44,29 @@ struct bs_rest_avro_dec_s {
     bs_avro_deserializer_t *des;
 };
 
+/* Registry answers that do not change (bar deletions): the version of a
+ * schema under a subject, and what (subject, version) holds. Bounded:
+ * beyond SCH_CACHE_MAX entries results go uncached. */
+#define SCH_CACHE_MAX 10000
+
+typedef struct sch_ver_s {
+    int id, version;
+    char *text, *type;
+} sch_ver_t;
+
+typedef struct sch_cache_s {
+    pthread_mutex_t mu;
+    bs_hmap_t vers;  /* "<subject>\n<type>\n<text>" -> version + 1 */
+    bs_hmap_t byver; /* "<subject>\n<version>" -> sch_ver_t */
+} sch_cache_t;
+
 int bs_rest_avro_init(bs_rest_t *r, char *err, size_t errlen)
 {
+    sch_cache_t *sc = bs_xcalloc(1, sizeof *sc);
+    pthread_mutex_init(&sc->mu, NULL);
+    bs_hmap_init(&sc->vers);
+    bs_hmap_init(&sc->byver);
+    r->sch_cache = sc;
     r->avro = bs_sr_client_new(r->cfg->schema_registry_url, NULL, err, errlen);
     return r->avro ? 0 : -1;
 }
@@ -52,6 +76,85 @@ void bs_rest_avro_free(bs_rest_t *r)
     if (r->avro)
         bs_sr_client_destroy(r->avro);
     r->avro = NULL;
+    sch_cache_t *sc = r->sch_cache;
+    if (sc) {
+        const bs_hmap_ent_t *e;
+        for (size_t i = 0; bs_hmap_next(&sc->byver, &i, &e);) {
+            sch_ver_t *v = e->val;
+            free(v->text);
+            free(v->type);
+            free(v);
+        }
+        bs_hmap_free(&sc->byver);
+        bs_hmap_free(&sc->vers);
+        pthread_mutex_destroy(&sc->mu);
+        free(sc);
+    }
+    r->sch_cache = NULL;
+}
+
+static char *vers_key(const char *subject, const char *type, const char *text, size_t *klen)
+{
+    size_t n = strlen(subject) + strlen(type) + strlen(text) + 3;
+    char *k = bs_xmalloc(n);
+    *klen = (size_t)snprintf(k, n, "%s\n%s\n%s", subject, type, text);
+    return k;
+}
+
+/* bs_sr_lookup with the version, remembered. Returns 0 or -1 with e. */
+static int sch_lookup_version(bs_rest_t *r, const char *subject, const char *text, const char *type,
+                              int *id, int *version, bs_sr_error_t *e)
+{
+    sch_cache_t *sc = r->sch_cache;
+    size_t klen;
+    char *key = vers_key(subject, type ? type : "AVRO", text, &klen);
+    pthread_mutex_lock(&sc->mu);
+    intptr_t v = (intptr_t)bs_hmap_get(&sc->vers, key, klen);
+    pthread_mutex_unlock(&sc->mu);
+    int rc = 0;
+    if (v > 0 && bs_sr_lookup(r->avro, subject, text, type, id, NULL, e) == 0) {
+        *version = (int)(v - 1); /* the id comes from the client's cache */
+    } else if ((rc = bs_sr_lookup(r->avro, subject, text, type, id, version, e)) == 0) {
+        pthread_mutex_lock(&sc->mu);
+        if (bs_hmap_count(&sc->vers) < SCH_CACHE_MAX)
+            bs_hmap_put(&sc->vers, key, klen, (void *)((intptr_t)*version + 1));
+        pthread_mutex_unlock(&sc->mu);
+    }
+    free(key);
+    return rc;
+}
+
+/* bs_sr_get_version for an explicit version, remembered. */
+static int sch_get_version(bs_rest_t *r, const char *subject, int version, int *id, int *ver,
+                           char **text, char **type, bs_sr_error_t *e)
+{
+    sch_cache_t *sc = r->sch_cache;
+    char key[600];
+    size_t klen = (size_t)snprintf(key, sizeof key, "%s\n%d", subject, version);
+    if (klen >= sizeof key || version <= 0)
+        return bs_sr_get_version(r->avro, subject, version, id, ver, text, type, e);
+    pthread_mutex_lock(&sc->mu);
+    sch_ver_t *v = bs_hmap_get(&sc->byver, key, klen);
+    if (v) {
+        *id = v->id, *ver = v->version;
+        *text = bs_xstrdup(v->text);
+        *type = bs_xstrdup(v->type);
+    }
+    pthread_mutex_unlock(&sc->mu);
+    if (v)
+        return 0;
+    if (bs_sr_get_version(r->avro, subject, version, id, ver, text, type, e) != 0)
+        return -1;
+    pthread_mutex_lock(&sc->mu);
+    if (!bs_hmap_get(&sc->byver, key, klen) && bs_hmap_count(&sc->byver) < SCH_CACHE_MAX) {
+        v = bs_xcalloc(1, sizeof *v);
+        v->id = *id, v->version = *ver;
+        v->text = bs_xstrdup(*text);
+        v->type = bs_xstrdup(*type);
+        bs_hmap_put(&sc->byver, key, klen, v);
+    }
+    pthread_mutex_unlock(&sc->mu);
+    return 0;
 }
 
 static void sr_fail(const bs_sr_error_t *e, int *status, int *code, char *msg, size_t msglen,
@@ -217,8 +320,8 @@ int bs_rest_sch_resolve(bs_rest_t *r, const char *topic, bool is_key, const bs_r
         if (sch_subject(q, fmt, topic, is_key, NULL, out->subject, sizeof out->subject, status,
                         code, msg, msglen) != 0)
             goto done;
-        if (bs_sr_get_version(c, out->subject, q->version >= 0 ? (int)q->version : -1, &id, &ver,
-                              &text, &type, &e) != 0) {
+        if (sch_get_version(r, out->subject, q->version >= 0 ? (int)q->version : -1, &id, &ver,
+                            &text, &type, &e) != 0) {
             if (q->version >= 0)
                 snprintf(what, sizeof what, "Schema does not exist for subject: %s, version: %d",
                          out->subject, (int)q->version);
@@ -277,7 +380,7 @@ int bs_rest_sch_resolve(bs_rest_t *r, const char *topic, bool is_key, const bs_r
     if (q->schema) {
         /* Confluent: look the schema up under the subject, register it if
          * it is not there yet */
-        if (bs_sr_lookup(c, out->subject, text, stype, &id, &ver, &e) == 0) {
+        if (sch_lookup_version(r, out->subject, text, stype, &id, &ver, &e) == 0) {
             out->version = ver;
         } else if (e.http_status == 404) {
             snprintf(what, sizeof what, "Error when registering schema. format = %s, subject = %s",
@@ -287,7 +390,7 @@ int bs_rest_sch_resolve(bs_rest_t *r, const char *topic, bool is_key, const bs_r
                 goto done;
             }
             memset(&e, 0, sizeof e);
-            if (bs_sr_lookup(c, out->subject, text, stype, &id, &ver, &e) == 0)
+            if (sch_lookup_version(r, out->subject, text, stype, &id, &ver, &e) == 0)
                 out->version = ver;
         } else {
             snprintf(what, sizeof what, "Error when looking up schema. subject = %s", out->subject);
@@ -297,7 +400,7 @@ int bs_rest_sch_resolve(bs_rest_t *r, const char *topic, bool is_key, const bs_r
     } else if (q->id >= 0) {
         /* the version of the schema under the subject, when it is there */
         int id2;
-        if (bs_sr_lookup(c, out->subject, text, stype, &id2, &ver, &e) == 0)
+        if (sch_lookup_version(r, out->subject, text, stype, &id2, &ver, &e) == 0)
             out->version = ver;
     }
     out->fmt = fmt;

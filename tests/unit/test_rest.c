@@ -329,6 +329,29 @@ static void test_sch_memo(void **state)
         assert_false(m.have[i]);
 }
 
+/* Every cut of a record inside an escape, a UTF-8 sequence or a literal is
+ * "incomplete" (wait for more bytes); a bad character well before the end
+ * is not. */
+static void test_stream_incomplete(void **state)
+{
+    (void)state;
+    const char *rec =
+        "{\"value\":{\"schema\":\"{\\\"t\\\":1}\",\"data\":[\"\\ud83d\\ude00\xc3\xa9\","
+        "true,false,null,-1.5e3]}}";
+    size_t n = strlen(rec);
+    for (size_t i = 1; i < n; i++) {
+        json_error_t je;
+        json_t *o = json_loadb(rec, i, JSON_DISABLE_EOF_CHECK, &je);
+        assert_null(o);
+        if (!v3s_incomplete(&je, i))
+            fail_msg("cut at %zu reported as malformed: %s", i, je.text);
+    }
+    json_error_t je;
+    const char *bad = "{\"value\":{\"data\":x,\"type\":\"JSON\",\"partition_id\":0}}";
+    assert_null(json_loadb(bad, strlen(bad), JSON_DISABLE_EOF_CHECK, &je));
+    assert_false(v3s_incomplete(&je, strlen(bad)));
+}
+
 static void test_scanner_skip(void **state)
 {
     (void)state;
@@ -361,11 +384,17 @@ static void test_scanner_skip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_config_defaults),  cmocka_unit_test(test_config_overrides),
-        cmocka_unit_test(test_config_errors),    cmocka_unit_test(test_config_docs),
-        cmocka_unit_test(test_base64),           cmocka_unit_test(test_json_writer),
-        cmocka_unit_test(test_media_formats),    cmocka_unit_test(test_scanner_skip),
-        cmocka_unit_test(test_v3_schema_fields), cmocka_unit_test(test_sch_memo),
+        cmocka_unit_test(test_config_defaults),
+        cmocka_unit_test(test_config_overrides),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_config_docs),
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_json_writer),
+        cmocka_unit_test(test_media_formats),
+        cmocka_unit_test(test_scanner_skip),
+        cmocka_unit_test(test_v3_schema_fields),
+        cmocka_unit_test(test_sch_memo),
+        cmocka_unit_test(test_stream_incomplete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,25 +233,36 @@ if [ "$hdr" = "$want" ]; then pass avro_wire_header; else fail avro_wire_header 
 
 # ---- streaming: BINARY and AVRO records in one chunked request ----
 cat >"$ITEST_TMP/stream.py" <<'EOF'
-# python3 stream.py PORT PATH SCHEMA_ID USER1: sends 12 records, one chunk
-# each (a short pause between), mixing BINARY, AVRO by id, and AVRO by a
-# raw schema under a new subject (a registration on the way); prints the
-# reports (one JSON per line) once the response has ended.
+# python3 stream.py PORT PATH SCHEMA_ID USER1 MODE: MODE "mix" sends 12
+# records, one chunk each (a short pause between), mixing BINARY, AVRO by
+# id, and AVRO by a raw schema under a new subject (a registration on the
+# way); MODE "cut" sends 40 raw-schema records (escapes, UTF-8) in 5-byte
+# chunks. Prints the reports (one JSON per line) once the response ended.
 import base64, json, socket, sys, time
-port, path, sid, user1 = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+port, path, sid, user1, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 recs = []
-for i in range(4):
-    recs.append({"value": {"type": "BINARY", "data": base64.b64encode(b"bin-%d" % i).decode()}})
-    recs.append({"value": {"schema_id": sid, "data": {"name": "id-%d" % i, "age": i}}})
-    recs.append({"value": {"type": "AVRO", "subject": "stream-subj", "schema": user1,
-                           "data": {"name": "raw-%d" % i, "age": 100 + i}}})
+if mode == "mix":
+    for i in range(4):
+        recs.append({"value": {"type": "BINARY", "data": base64.b64encode(b"bin-%d" % i).decode()}})
+        recs.append({"value": {"schema_id": sid, "data": {"name": "id-%d" % i, "age": i}}})
+        recs.append({"value": {"type": "AVRO", "subject": "stream-subj", "schema": user1,
+                               "data": {"name": "raw-%d" % i, "age": 100 + i}}})
+else:
+    for i in range(40):
+        recs.append({"value": {"type": "AVRO", "subject": "stream-subj", "schema": user1,
+                               "data": {"name": "caf\u00e9 \"%d\" \U0001F600" % i, "age": i}}})
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
 s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
            "Transfer-Encoding: chunked\r\n\r\n" % path).encode())
-for r in recs:
-    b = json.dumps(r).encode() + b"\n"
-    s.sendall(b"%x\r\n%s\r\n" % (len(b), b))
-    time.sleep(0.01)
+if mode == "mix":
+    for r in recs:
+        b = json.dumps(r).encode() + b"\n"
+        s.sendall(b"%x\r\n%s\r\n" % (len(b), b))
+        time.sleep(0.01)
+else:
+    body = b"".join(json.dumps(r).encode() for r in recs)
+    for i in range(0, len(body), 5):
+        s.sendall(b"%x\r\n%s\r\n" % (len(body[i:i + 5]), body[i:i + 5]))
 s.sendall(b"0\r\n\r\n")
 data = b""
 while True:
@@ -285,7 +296,7 @@ while i < len(txt):
     o, i = dec.raw_decode(txt, i)
     print(json.dumps(o))
 EOF
-R=$(T_LIMIT=60 t python3 "$ITEST_TMP/stream.py" "$REST_PORT" "/v3/clusters/$CID/topics/sst/records" "$S1" "$USER1" 2>"$ITEST_TMP/stream.err")
+R=$(T_LIMIT=60 t python3 "$ITEST_TMP/stream.py" "$REST_PORT" "/v3/clusters/$CID/topics/sst/records" "$S1" "$USER1" mix 2>"$ITEST_TMP/stream.err")
 if echo "$R" | jq -se '
     length == 12 and all(.error_code == 200) and ([.[].offset] == [range(0;12)]) and
     ([.[].value.type] == [range(0;4) | "BINARY","AVRO","AVRO"]) and
@@ -302,6 +313,14 @@ if [ "$ORDER" = "bin-0 id-0 raw-0 bin-1 id-1 raw-1 bin-2 id-2 raw-2 bin-3 id-3 r
     pass streaming_log_in_body_order
 else
     fail streaming_log_in_body_order "kcat saw: $ORDER"
+fi
+
+# record boundaries, escapes (backslash-quote, backslash-u00e9) and UTF-8 cut by the chunks
+R=$(T_LIMIT=60 t python3 "$ITEST_TMP/stream.py" "$REST_PORT" "/v3/clusters/$CID/topics/sst/records" "$S1" "$USER1" cut 2>"$ITEST_TMP/stream.err")
+if echo "$R" | jq -se 'length == 40 and all(.error_code == 200) and ([.[].offset] == [range(12;52)])' >/dev/null 2>&1; then
+    pass streaming_escapes_cut_by_chunks
+else
+    fail streaming_escapes_cut_by_chunks "$(head -n 1 "$ITEST_TMP/stream.err") $(echo "$R" | tr '\n' ' ' | head -c 600)"
 fi
 
 # ---- JSONSCHEMA: a mock registry that stores JSON schemas ----
