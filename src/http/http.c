@@ -40,7 +40,9 @@
  * reply to an orphaned request only drops its reference.
  *
  * Invariants: exactly one reply is stored per request; replied, orphaned,
- * resp, the s_* fields and sbuf are under bs_http_mu.
+ * resp, the s_* fields and sbuf are under bs_http_mu. The engine is only
+ * notified while the request is neither orphaned nor s_dead (its
+ * connection gone): a late reply never touches a stopped server.
  */
 #include "http/http_int.h"
 
@@ -283,7 +285,10 @@ static void req_finish(bs_http_req_t *req, int status, bs_http_resp_t *resp)
     req->replied = true;
     req->status = status;
     req->resp = resp;
-    req->srv->eng->notify_locked(req);
+    /* s_dead: the connection is gone (and the server may be too): nobody
+     * to tell, the reply is freed with the request */
+    if (!req->s_dead)
+        req->srv->eng->notify_locked(req);
     pthread_mutex_unlock(&bs_http_mu);
     bs_http_req_unref(req); /* the application's (the last one if the client is gone) */
 }
@@ -403,7 +408,8 @@ void bs_http_stream_begin(bs_http_req_t *req, int status, const char *content_ty
     req->s_begun = true;
     req->status = status;
     req->resp = resp;
-    req->srv->eng->notify_locked(req);
+    if (!req->s_dead)
+        req->srv->eng->notify_locked(req);
     pthread_mutex_unlock(&bs_http_mu);
 }
 

@@ -178,13 +178,13 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     *req_cls = NULL;
     bs_http_req_log(req, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    pthread_mutex_lock(&bs_http_mu);
+    req->s_dead = true;                 /* later writes and replies only drop their data */
+    bs_http_resp_t *unsent = req->resp; /* never queued */
+    req->resp = NULL;
+    pthread_mutex_unlock(&bs_http_mu);
+    bs_http_resp_free(unsent);
     if (req->streaming) {
-        pthread_mutex_lock(&bs_http_mu);
-        req->s_dead = true;                 /* later writes are dropped */
-        bs_http_resp_t *unsent = req->resp; /* never queued */
-        req->resp = NULL;
-        pthread_mutex_unlock(&bs_http_mu);
-        bs_http_resp_free(unsent);
         if (req->body_cb && !req->body_ended) { /* client gone mid-body */
             req->body_ended = true;
             req->body_cb(req, NULL, 0, true, req->body_arg);

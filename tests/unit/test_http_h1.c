@@ -634,6 +634,41 @@ static void test_live_flow_control(void **state)
     close(fd);
 }
 
+/* GET /later: kept for a reply after the client and the server are gone */
+static bs_http_req_t *g_later;
+
+static void h_later(bs_http_req_t *req, void *ctx)
+{
+    (void)ctx;
+    __atomic_store_n(&g_later, req, __ATOMIC_RELEASE);
+}
+
+static void test_late_reply_after_stop(void **state)
+{
+    (void)state;
+    static const bs_http_route_t routes[] = {{"GET", "/later", h_later}};
+    bs_http_config_t cfg = {.listeners = "http://127.0.0.1:0",
+                            .produces = MEDIA,
+                            .nproduces = 1,
+                            .service_name = "t-late",
+                            .full_duplex = true};
+    char err[256];
+    bs_http_server_t *s = bs_http_server_start(&cfg, routes, 1, NULL, err, sizeof err);
+    assert_non_null(s);
+    int fd = tcp_connect(bs_http_server_port(s, 0));
+    send_str(fd, "GET /later HTTP/1.1\r\n\r\n");
+    for (int i = 0; i < 500 && !__atomic_load_n(&g_later, __ATOMIC_ACQUIRE); i++)
+        usleep(2000);
+    assert_non_null(g_later);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd); /* reset: the server drops the connection while the reply is pending */
+    usleep(50 * 1000);
+    bs_http_server_stop(s);
+    /* the reply only frees the request (ASan: no use of the freed server) */
+    bs_http_reply_error(g_later, 200, 0, "nobody listens");
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -646,7 +681,9 @@ int main(void)
         cmocka_unit_test(test_live_expect),       cmocka_unit_test(test_live_duplex),
         cmocka_unit_test(test_live_flow_control),
     };
+    const struct CMUnitTest alone[] = {cmocka_unit_test(test_late_reply_after_stop)};
     int rc = cmocka_run_group_tests_name("h1 parser", pure, NULL, NULL);
     rc += cmocka_run_group_tests_name("h1 engine", live, setup, teardown);
+    rc += cmocka_run_group_tests_name("h1 engine, own server", alone, NULL, NULL);
     return rc ? 1 : 0;
 }
