@@ -41,8 +41,9 @@
  * is at most 8 KiB: over that 431); an output buffer that grows as needed
  * and is written with non-blocking send (EPOLLOUT while bytes are pending).
  * Flow control: while more than 1 MiB of output is unsent the socket is not
- * read, so a client that sends a streamed body without reading the reports
- * is stopped by TCP instead of growing memory. A request body is collected
+ * read and no new request is started, so a client that sends a streamed
+ * body (or pipelines requests) without reading the replies is stopped by
+ * TCP instead of growing memory. A request body is collected
  * up to max_body (413, then the connection closes); a body answered with an
  * error before it was read is dropped up to 2 * max_body + 1 MiB.
  *
@@ -777,7 +778,7 @@ static void conn_events_update(h1_conn_t *c)
     bool rd;
     switch (c->state) {
     case C_HEAD:
-        rd = c->inlen - c->inoff < H1_IN_SIZE;
+        rd = c->inlen - c->inoff < H1_IN_SIZE && out_pending(c) < H1_OUT_HIGH;
         break;
     case C_BODY:
         rd = out_pending(c) < H1_OUT_HIGH; /* flow control (see the top) */
@@ -785,7 +786,7 @@ static void conn_events_update(h1_conn_t *c)
     case C_WAIT:
         /* pipelined bytes are buffered (up to the input buffer); keeping
          * EPOLLIN saves two epoll_ctl calls per request */
-        rd = c->inlen - c->inoff < H1_IN_SIZE;
+        rd = c->inlen - c->inoff < H1_IN_SIZE && out_pending(c) < H1_OUT_HIGH;
         break;
     default:
         rd = true;
@@ -817,7 +818,10 @@ static void conn_run(h1_conn_t *c)
         bool progress = false;
         if (c->obody && !c->dead)
             conn_flush(c); /* the next request waits for this body to go */
-        if (c->state == C_HEAD && !c->dead && !c->w->stopping && !c->obody)
+        /* a new request waits while replies are unsent (a client that
+         * pipelines without reading grows nothing) */
+        if (c->state == C_HEAD && !c->dead && !c->w->stopping && !c->obody &&
+            out_pending(c) < H1_OUT_HIGH)
             progress |= conn_head(c);
         if (c->state == C_BODY && !c->dead)
             progress |= conn_body(c);

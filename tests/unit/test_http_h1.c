@@ -634,6 +634,38 @@ static void test_live_flow_control(void **state)
     close(fd);
 }
 
+/* A client pipelining requests without reading the answers: the server
+ * stops taking requests once 1 MiB of answers is unsent. */
+static void test_live_pipeline_flood(void **state)
+{
+    fix_t *f = *state;
+    int fd = tcp_connect(f->port);
+    int sz = 64 << 10;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    static const char one[] = "GET /echo HTTP/1.1\r\n\r\n";
+    static char reqs[(sizeof one - 1) * 4096];
+    for (int i = 0; i < 4096; i++)
+        memcpy(reqs + (sizeof one - 1) * (size_t)i, one, sizeof one - 1);
+    size_t sent = 0;
+    for (int i = 0; i < 100000; i++) {
+        ssize_t k = send(fd, reqs + sent % sizeof reqs, sizeof reqs - sent % sizeof reqs,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (k < 0) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            if (poll(&p, 1, 300) == 0)
+                break; /* stalled */
+            continue;
+        }
+        sent += (size_t)k;
+        if (sent > (64u << 20))
+            break;
+    }
+    /* each 22-byte request has a ~150-byte answer: without the limit the
+     * server would take all 64 MiB (and buffer ~400 MiB of answers) */
+    assert_true(sent < (32u << 20));
+    close(fd);
+}
+
 /* GET /later: kept for a reply after the client and the server are gone */
 static bs_http_req_t *g_later;
 
@@ -679,7 +711,7 @@ int main(void)
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_live_pipelining),   cmocka_unit_test(test_live_errors),
         cmocka_unit_test(test_live_expect),       cmocka_unit_test(test_live_duplex),
-        cmocka_unit_test(test_live_flow_control),
+        cmocka_unit_test(test_live_flow_control), cmocka_unit_test(test_live_pipeline_flood),
     };
     const struct CMUnitTest alone[] = {cmocka_unit_test(test_late_reply_after_stop)};
     int rc = cmocka_run_group_tests_name("h1 parser", pure, NULL, NULL);
