@@ -80,7 +80,7 @@ void bs_reg_model_free(bs_reg_model_t *m)
     pthread_rwlock_destroy(&m->lock);
 }
 
-char *bs_reg_ident(const char *text, size_t tlen, const json_t *refs, size_t *len)
+char *bs_reg_ident(const char *text, size_t tlen, const char *type, const json_t *refs, size_t *len)
 {
     size_t cap = tlen + 64, n = 0;
     char *out = bs_xmalloc(cap);
@@ -101,6 +101,14 @@ char *bs_reg_ident(const char *text, size_t tlen, const json_t *refs, size_t *le
         }
         n += (size_t)snprintf(out + n, cap - n, "%s\x1f%s\x1f%lld\x1e", name ? name : "",
                               subj ? subj : "", ver);
+    }
+    if (type && strcmp(type, "AVRO") != 0) { /* the same text as JSON is another schema */
+        size_t tl = strlen(type) + 2;
+        if (n + tl > cap)
+            out = bs_xrealloc(out, cap = n + tl);
+        out[n++] = '\x1d';
+        memcpy(out + n, type, tl - 2);
+        n += tl - 2;
     }
     *len = n;
     return out;
@@ -221,7 +229,7 @@ static bs_reg_schema_t *schema_intern(bs_reg_model_t *m, int32_t id, const char 
                                       const char *type, json_t *refs, char *err, size_t errlen)
 {
     size_t ilen;
-    char *ident = bs_reg_ident(text, strlen(text), refs, &ilen);
+    char *ident = bs_reg_ident(text, strlen(text), type, refs, &ilen);
     bs_reg_schema_t *sc = bs_reg_model_schema(m, id);
     if (sc) {
         if (sc->identlen != ilen || memcmp(sc->ident, ident, ilen) != 0) {

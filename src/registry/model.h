@@ -84,8 +84,9 @@ void bs_reg_model_free(bs_reg_model_t *m);
 int bs_reg_model_apply(bs_reg_model_t *m, const char *key, size_t klen, const char *value,
                        size_t vlen, int64_t offset, char *err, size_t errlen);
 
-/* Builds the identity string of (text, refs); malloc'd, *len set. */
-char *bs_reg_ident(const char *text, size_t tlen, const json_t *refs, size_t *len);
+/* Builds the identity string of (text, type, refs); malloc'd, *len set. */
+char *bs_reg_ident(const char *text, size_t tlen, const char *type, const json_t *refs,
+                   size_t *len);
 
 /* ---- lookups (caller holds m->lock) ---- */
 bs_reg_subject_t *bs_reg_model_subject(const bs_reg_model_t *m, const char *name);

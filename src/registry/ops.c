@@ -182,11 +182,13 @@ int bs_reg_prepare(bs_registry_t *r, const char *subject, json_t *body, bool nor
     }
     json_t *jt = json_object_get(body, "schemaType");
     const char *type = json_is_null(jt) || !jt ? "AVRO" : json_string_value(jt);
-    if (!type || strcasecmp(type, "AVRO") != 0) {
-        bs_reg_fail(e, 422, 42201, "Invalid schema type %s", type ? type : "(not a string)");
+    if (!type || (strcasecmp(type, "AVRO") != 0 && strcasecmp(type, "JSON") != 0)) {
+        bs_reg_fail(e, 422, 42201, "Invalid schema type %s (Basin stores AVRO and JSON schemas)",
+                    type ? type : "(not a string)");
         goto done;
     }
-    p->type = bs_xstrdup("AVRO");
+    bool is_json = strcasecmp(type, "JSON") == 0;
+    p->type = bs_xstrdup(is_json ? "JSON" : "AVRO");
     json_t *jr = json_object_get(body, "references");
     if (jr && !json_is_null(jr) && !json_is_array(jr)) {
         bs_reg_fail(e, 422, 42201, "Invalid schema: \"references\" must be an array");
@@ -214,10 +216,23 @@ int bs_reg_prepare(bs_registry_t *r, const char *subject, json_t *body, bool nor
     locked = true;
     if (json_array_size(jr) && refs_resolve(r, jr, rs, 0, e) != 0)
         goto done;
-    p->parsed = bs_avro_parse(text, tlen, rs->r, rs->n, perr, sizeof perr);
+    json_t *jdoc = NULL;
+    if (is_json) {
+        /* a JSON Schema document is a JSON object or a boolean */
+        json_error_t je;
+        jdoc = json_loadb(text, tlen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+        if (!jdoc)
+            snprintf(perr, sizeof perr, "invalid JSON at line %d column %d: %s", je.line, je.column,
+                     je.text);
+        else if (!json_is_object(jdoc) && !json_is_boolean(jdoc))
+            snprintf(perr, sizeof perr, "a JSON schema must be a JSON object or a boolean");
+    } else {
+        p->parsed = bs_avro_parse(text, tlen, rs->r, rs->n, perr, sizeof perr);
+    }
     pthread_rwlock_unlock(&r->model.lock);
     locked = false;
-    if (!p->parsed) {
+    if (is_json ? !jdoc || (!json_is_object(jdoc) && !json_is_boolean(jdoc)) : !p->parsed) {
+        json_decref(jdoc);
         bs_reg_fail(e, 422, 42201, "Invalid schema %s, details: %s", text, perr);
         goto done;
     }
@@ -234,12 +249,17 @@ int bs_reg_prepare(bs_registry_t *r, const char *subject, json_t *body, bool nor
                                             json_object_get(ref, "version")));
         }
     }
-    p->text = normalize ? bs_avro_normalized(p->parsed) : bs_avro_canonical(p->parsed);
+    if (is_json) /* canonical: compact, keys in their order (normalized: sorted) */
+        p->text = json_dumps(jdoc, JSON_COMPACT | JSON_ENCODE_ANY |
+                                       (normalize ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER));
+    else
+        p->text = normalize ? bs_avro_normalized(p->parsed) : bs_avro_canonical(p->parsed);
+    json_decref(jdoc);
     if (!p->text) {
         bs_reg_fail(e, 500, 500, "could not print the schema");
         goto done;
     }
-    p->ident = bs_reg_ident(p->text, strlen(p->text), p->refs, &p->identlen);
+    p->ident = bs_reg_ident(p->text, strlen(p->text), p->type, p->refs, &p->identlen);
     rc = 0;
 done:
     if (locked)
@@ -305,6 +325,26 @@ int bs_reg_check_compat(bs_registry_t *r, const bs_reg_prep_t *p, const char *le
     }
     if (n == 0)
         goto done;
+    if (strcmp(p->type, "AVRO") != 0) {
+        /* JSON schemas: Basin does not compare them, so under any level but
+         * NONE only the same schema (or a different type's refusal) passes */
+        for (int i = 0; i < n && rc == 1; i++) {
+            if (strcmp(list[i]->schema->type, p->type) == 0 &&
+                strcmp(list[i]->schema->text, p->text) == 0)
+                continue;
+            if (messages)
+                json_array_append_new(
+                    messages,
+                    strcmp(list[i]->schema->type, p->type) != 0
+                        ? json_string("Incompatible because of different schema type")
+                        : json_sprintf("{oldSchemaVersion: %d} Basin checks the compatibility "
+                                       "of AVRO schemas only: set the compatibility of subject "
+                                       "%s to NONE to register a different %s schema",
+                                       (int)list[i]->version, p->subject, p->type));
+            rc = 0;
+        }
+        goto done;
+    }
     const bs_avro_schema_t **ex = bs_xcalloc((size_t)n, sizeof *ex);
     int *vers = bs_xcalloc((size_t)n, sizeof *vers);
     char err[512];

@@ -150,7 +150,7 @@ static void h_root(bs_http_req_t *req, void *ctx)
 static void h_types(bs_http_req_t *req, void *ctx)
 {
     (void)ctx;
-    bs_http_reply_json(req, 200, json_pack("[s]", "AVRO"));
+    bs_http_reply_json(req, 200, json_pack("[ss]", "JSON", "AVRO"));
 }
 
 /* Contexts are the ":.name:" prefixes of subject names; "." is the default
@@ -691,6 +691,8 @@ static void w_register(bs_registry_t *r, bs_http_req_t *req, void *arg)
     json_object_set_new(v, "subject", json_string(p->subject));
     json_object_set_new(v, "version", json_integer(version));
     json_object_set_new(v, "id", json_integer(id));
+    if (strcmp(p->type, "AVRO") != 0)
+        json_object_set_new(v, "schemaType", json_string(p->type));
     if (p->refs)
         json_object_set(v, "references", p->refs);
     json_object_set_new(v, "schema", json_string(p->text));

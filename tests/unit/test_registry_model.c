@@ -67,7 +67,7 @@ static void test_schema_records(void **state)
     assert_non_null(strstr(s5->by_id_json, "\"references\""));
     /* identity lookup */
     size_t il;
-    char *ident = bs_reg_ident("\"string\"", 8, NULL, &il);
+    char *ident = bs_reg_ident("\"string\"", 8, NULL, NULL, &il);
     assert_ptr_equal(bs_reg_model_by_ident(&m, ident, il), s1);
     free(ident);
 

@@ -2,8 +2,8 @@
 # 71_registry_api.sh — Schema Registry REST API black-box test: every
 # endpoint family driven with curl against `basin registry` on a Basin
 # broker, every error code path (404xx, 409, 422xx, 400, 404/406/415 from
-# the HTTP layer), identity rules, references, IMPORT mode, and state kept
-# across a clean restart and a kill -9.
+# the HTTP layer), identity rules, references, IMPORT mode, JSON schemas
+# (schemaType JSON), and state kept across a clean restart and a kill -9.
 . "$(dirname "$0")/../lib.sh"
 itest_init
 command -v jq >/dev/null || { skip registry_api "jq is not installed"; exit 0; }
@@ -210,6 +210,31 @@ after=$(snapshot)
 req GET /subjects/kill9/versions/1; expect kill9_acknowledged_write 200 '.id == 102'
 req POST /subjects/kill9b/versions "$(sch '"null"')"; expect ids_not_reissued 200 '.id == 103'
 req GET /mode/person; expect mode_survives 200 '.mode == "READONLY"'
+# ---- JSON schemas (schemaType JSON): stored, looked up, typed; Avro-only compatibility ----
+J1='{"type":"object","properties":{"a":{"type":"integer"}}}'
+J1WS='{ "type": "object", "properties": { "a": { "type": "integer" } } }'
+J2='{"type":"object","properties":{"b":{"type":"string"}}}'
+js() { jq -cn --arg s "$1" '{schemaType:"JSON",schema:$s}'; }
+req GET /schemas/types; expect schema_types_json 200 'index("JSON") != null and index("AVRO") != null'
+req PUT /config/js-value '{"compatibility":"BACKWARD"}'
+req POST /subjects/js-value/versions "$(js "$J1")"; expect json_register 200 '.id == 104'
+req POST /subjects/js-value/versions "$(js "$J1WS")"; expect json_register_same_text 200 '.id == 104'
+req POST /subjects/js-value "$(js "$J1WS")"
+expect json_lookup 200 '.version == 1 and .id == 104 and .schemaType == "JSON"'
+req POST /subjects/js-value "$(sch "$J1")"; expect json_lookup_as_avro_42201 422 '.error_code == 42201'
+req GET /schemas/ids/104; expect json_by_id 200 ".schemaType == \"JSON\" and .schema == $(jq -cn --arg s "$J1" '$s')"
+req GET /subjects/js-value/versions/1; expect json_version 200 '.schemaType == "JSON" and .id == 104'
+req POST /subjects/js-value/versions "$(js '[1,2]')"; expect json_not_object_42201 422 '.error_code == 42201'
+req POST /subjects/js-value/versions "$(js '{"type":')"; expect json_bad_json_42201 422 '.error_code == 42201'
+req POST /subjects/js-value/versions "$(js "$J2")"
+expect json_other_schema_409 409 '.error_code == 409 and (.message | test("AVRO schemas only"))'
+req POST /subjects/js-value/versions "$(sch '"string"')"; expect json_then_avro_409 409 '.error_code == 409'
+req PUT /config/js-value '{"compatibility":"NONE"}'
+req POST /subjects/js-value/versions "$(js "$J2")"; expect json_none_registers 200 '.id == 105'
+req POST /subjects/js-bool/versions "$(js true)"; expect json_boolean_schema 200 '.id == 106'
+reg_stop
+reg_start || { fail restart_json "registry did not restart: $(tail -n 5 "$REG_LOG")"; exit 1; }
+req GET /subjects/js-value/versions/2; expect json_survives_restart 200 '.schemaType == "JSON" and .id == 105'
 # ---- errors answered by the HTTP layer ----
 req GET /no/such/path; expect unknown_path_404 404 '.error_code == 404'
 out=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'Accept: text/html' "$REG/subjects")
