@@ -133,7 +133,8 @@ static const bs_cfg_def_t g_defs[] = {
      .importance = BS_CFG_LOW, .offset = NOM, .doc = "Accepted, no effect."},
     {.name = "streaming.connection.max.duration.ms", .type = BS_CFG_LONG, .dflt = "86400000",
      .flags = NE, .importance = BS_CFG_LOW, .offset = NOM,
-     .doc = "Accepted, no effect (streaming produce bodies are read whole; see max.request.bytes)."},
+     .doc = "Accepted, no effect (a streaming produce request lasts as long as its body keeps "
+            "coming: the connection closes after 60 s without progress)."},
 };
 /* clang-format on */
 
