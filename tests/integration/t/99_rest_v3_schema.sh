@@ -9,9 +9,9 @@
 # schema id / version / subject (the registry's 40403 / 40402 / 40401),
 # PROTOBUF (400), Confluent's argument checks (400); everything read back
 # with kafkajs + @kafkajs/confluent-schema-registry (schema ids from the
-# wire bytes, decoded values). JSONSCHEMA against a small mock registry
-# (Basin's registry stores Avro only): wire bytes checked with kcat and
-# decoded by @kafkajs/confluent-schema-registry; the registry unreachable
+# wire bytes, decoded values). JSONSCHEMA through a second `basin registry`
+# instance (schemaType JSON): wire bytes checked with kcat and decoded by
+# @kafkajs/confluent-schema-registry; that registry stopped, so unreachable
 # (500/50002 naming schema.registry.url). Streaming: one chunked request
 # mixing BINARY and AVRO records, sent chunk by chunk, whose reports come
 # back in body order, with offsets in body order (kcat cross-check).
@@ -24,17 +24,17 @@ JS=$ITEST_DIR/js
 REST_PID=
 REST2_PID=
 REG_PID=
-MOCK_PID=
+REG2_PID=
 REST_PORT=$(pick_port)
 REST2_PORT=$(pick_port)
 REG_PORT=$(pick_port)
-MOCK_PORT=$(pick_port)
+REG2_PORT=$(pick_port)
 REST=http://127.0.0.1:$REST_PORT
 REG=http://127.0.0.1:$REG_PORT
 REST_LOG=$ITEST_TMP/rest.log
 J='Content-Type: application/json'
 stop_pid() { [ -n "$1" ] && { kill -TERM "$1" 2>/dev/null; for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done; kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; }; }
-trap 'stop_pid "$REST_PID"; stop_pid "$REST2_PID"; stop_pid "$REG_PID"; stop_pid "$MOCK_PID"; itest_cleanup' EXIT
+trap 'stop_pid "$REST_PID"; stop_pid "$REST2_PID"; stop_pid "$REG_PID"; stop_pid "$REG2_PID"; itest_cleanup' EXIT
 
 # req METHOD URL [BODY] -> $STATUS, $BODY
 req() {
@@ -323,84 +323,19 @@ else
     fail streaming_escapes_cut_by_chunks "$(head -n 1 "$ITEST_TMP/stream.err") $(echo "$R" | tr '\n' ' ' | head -c 600)"
 fi
 
-# ---- JSONSCHEMA: a mock registry that stores JSON schemas ----
-cat >"$ITEST_TMP/mockreg.py" <<'EOF'
-# python3 mockreg.py PORT: the few Schema Registry endpoints the REST Proxy
-# and @kafkajs/confluent-schema-registry use, any schemaType, in memory.
-import json, re, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-ids, subjects = {}, {}  # id -> (schema, type); subject -> [(id, version)]
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a):
-        pass
-    def send(self, code, obj):
-        b = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(n) or b"{}")
-    def find(self, subj, schema, typ):
-        for i, v in subjects.get(subj, []):
-            if ids[i] == (schema, typ):
-                return i, v
-        return None
-    def do_POST(self):
-        b = self.body()
-        typ = b.get("schemaType") or "AVRO"
-        m = re.match(r"^/subjects/([^/]+)(/versions)?$", self.path)
-        if not m:
-            return self.send(404, {"error_code": 404, "message": "no route"})
-        subj = m.group(1)
-        hit = self.find(subj, b["schema"], typ)
-        if m.group(2):
-            if not hit:
-                i = next((k for k, v in ids.items() if v == (b["schema"], typ)), None)
-                if i is None:
-                    i = 100 + len(ids)
-                    ids[i] = (b["schema"], typ)
-                subjects.setdefault(subj, []).append((i, len(subjects.get(subj, [])) + 1))
-                hit = self.find(subj, b["schema"], typ)
-            return self.send(200, {"id": hit[0]})
-        if not hit:
-            return self.send(404, {"error_code": 40403, "message": "Schema not found"})
-        return self.send(200, {"subject": subj, "id": hit[0], "version": hit[1],
-                               "schema": b["schema"], "schemaType": typ})
-    def do_GET(self):
-        m = re.match(r"^/schemas/ids/(\d+)", self.path)
-        if m:
-            i = int(m.group(1))
-            if i not in ids:
-                return self.send(404, {"error_code": 40403, "message": "Schema %d not found" % i})
-            return self.send(200, {"schema": ids[i][0], "schemaType": ids[i][1]})
-        m = re.match(r"^/subjects/([^/]+)/versions/(\w+)$", self.path)
-        if m:
-            vs = subjects.get(m.group(1))
-            if not vs:
-                return self.send(404, {"error_code": 40401, "message": "Subject not found."})
-            v = vs[-1] if m.group(2) == "latest" else next((x for x in vs if str(x[1]) == m.group(2)), None)
-            if not v:
-                return self.send(404, {"error_code": 40402, "message": "Version not found."})
-            return self.send(200, {"subject": m.group(1), "id": v[0], "version": v[1],
-                                   "schema": ids[v[0]][0], "schemaType": ids[v[0]][1]})
-        return self.send(404, {"error_code": 404, "message": "no route"})
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOF
-python3 "$ITEST_TMP/mockreg.py" "$MOCK_PORT" >"$ITEST_TMP/mock.log" 2>&1 &
-MOCK_PID=$!
+# ---- JSONSCHEMA, through a second `basin registry` instance (stopped at the end) ----
+"$BASIN_BIN" registry --override "kafkastore.bootstrap.servers=$BOOTSTRAP" \
+    --override "listeners=http://127.0.0.1:$REG2_PORT" >>"$ITEST_TMP/registry2.log" 2>&1 &
+REG2_PID=$!
 "$BASIN_BIN" rest --override "bootstrap.servers=$BOOTSTRAP" \
     --override "listeners=http://127.0.0.1:$REST2_PORT" \
-    --override "schema.registry.url=http://127.0.0.1:$MOCK_PORT" >>"$ITEST_TMP/rest2.log" 2>&1 &
+    --override "schema.registry.url=http://127.0.0.1:$REG2_PORT" >>"$ITEST_TMP/rest2.log" 2>&1 &
 REST2_PID=$!
-if wait_port "$MOCK_PORT" 10 "$MOCK_PID" && wait_port "$REST2_PORT" 20 "$REST2_PID"; then
+if wait_port "$REG2_PORT" 30 "$REG2_PID" && wait_port "$REST2_PORT" 20 "$REST2_PID"; then
     U2=http://127.0.0.1:$REST2_PORT/v3/clusters/$CID/topics/sjs/records
     JSCH='{"type":"object","title":"Thing","properties":{"a":{"type":"integer"},"b":{"type":"string"}}}'
     req POST "$U2" "$(js "$JSCH" '{value:{type:"JSONSCHEMA",schema:$s,data:{a:1,b:"x\u00e9"}}}')"
-    expect jsonschema_by_schema 200 '.offset == 0 and .value.type == "JSONSCHEMA" and .value.subject == "sjs-value" and .value.schema_id >= 100 and .value.schema_version == 1'
+    expect jsonschema_by_schema 200 '.offset == 0 and .value.type == "JSONSCHEMA" and .value.subject == "sjs-value" and .value.schema_id >= 1 and .value.schema_version == 1'
     JID=$(echo "$BODY" | jq -r .value.schema_id)
     req POST "$U2" "{\"value\":{\"schema_id\":$JID,\"data\":{\"a\":2}}}"
     expect jsonschema_by_id 200 ".offset == 1 and .value.type == \"JSONSCHEMA\" and .value.schema_id == $JID"
@@ -415,21 +350,21 @@ if wait_port "$MOCK_PORT" 10 "$MOCK_PID" && wait_port "$REST2_PORT" 20 "$REST2_P
     WANT=$(printf '00%08x' "$JID")$(printf '%s' '{"a":1,"b":"xé"}' | od -An -tx1 | tr -d ' \n')
     if [ "$W" = "$WANT" ]; then pass jsonschema_wire_bytes; else fail jsonschema_wire_bytes "got $W want $WANT"; fi
     if [ -d "$JS/node_modules/@kafkajs/confluent-schema-registry" ] &&
-        OUT=$(NODE_PATH=$JS/node_modules T_LIMIT=60 t node "$ITEST_TMP/readback.js" "http://127.0.0.1:$MOCK_PORT" "$BOOTSTRAP" sjs 4 2>&1) &&
+        OUT=$(NODE_PATH=$JS/node_modules T_LIMIT=60 t node "$ITEST_TMP/readback.js" "http://127.0.0.1:$REG2_PORT" "$BOOTSTRAP" sjs 4 2>&1) &&
         echo "$OUT" | jq -se --argjson id "$JID" 'sort_by(.offset) | [.[].value.a] == [1,2,3,4] and .[0].value.b == "x\u00e9" and all(.vid == $id)' >/dev/null; then
         pass jsonschema_readback_kafkajs
     else
         fail jsonschema_readback_kafkajs "$(echo "$OUT" | tail -n 5 | tr '\n' ' ')"
     fi
     # the registry goes away: 500/50002 naming schema.registry.url
-    stop_pid "$MOCK_PID"
-    MOCK_PID=
+    stop_pid "$REG2_PID"
+    REG2_PID=
     req POST "$U2" '{"value":{"subject":"sjs-value","data":{"a":5}}}'
     expect registry_unreachable_50002 500 '.error_code == 50002 and (.message | test("schema.registry.url"))'
     req POST "$U2" '{"value":{"type":"BINARY","data":"eA=="}}'
     expect binary_without_registry 200 '.offset == 4'
 else
-    fail jsonschema_setup "mock registry or second REST Proxy did not start: $(tail -n 3 "$ITEST_TMP/rest2.log" "$ITEST_TMP/mock.log" | tr '\n' ' ')"
+    fail jsonschema_setup "second registry or REST Proxy did not start: $(tail -n 3 "$ITEST_TMP/rest2.log" "$ITEST_TMP/registry2.log" | tr '\n' ' ')"
 fi
 
 kill -0 "$REST_PID" 2>/dev/null && pass rest_alive || fail rest_alive "REST Proxy died: $(tail -n 5 "$REST_LOG")"
