@@ -76,13 +76,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define H1_IN_SIZE         (16u << 10)
-#define H1_OUT_HIGH        (1u << 20) /* unsent output above which the socket is not read */
-#define H1_HEAD_TIMEOUT_MS 30000
-#define H1_IDLE_TIMEOUT_MS 60000
-#define H1_LINGER_MS       2000
-#define H1_STOP_MS         2000
-#define H1_ZERO_COPY       (16u << 10) /* reply bodies above this are not copied */
+#define H1_IN_SIZE   (16u << 10)
+#define H1_OUT_HIGH  (1u << 20) /* unsent output above which the socket is not read */
+#define H1_LINGER_MS 2000
+#define H1_STOP_MS   2000
+#define H1_ZERO_COPY (16u << 10) /* reply bodies above this are not copied */
+
+/* see http_int.h (tests shorten them) */
+int64_t bs_h1_head_timeout_ms = 30000;
+int64_t bs_h1_idle_timeout_ms = 60000;
 
 enum { C_HEAD, C_BODY, C_WAIT, C_LINGER };
 enum { RS_NONE, RS_STREAMING, RS_DONE };
@@ -746,14 +748,14 @@ static int64_t conn_deadline(h1_conn_t *c)
 {
     switch (c->state) {
     case C_HEAD:
-        return c->inoff < c->inlen ? c->head_start_ms + H1_HEAD_TIMEOUT_MS
-                                   : c->last_ms + H1_IDLE_TIMEOUT_MS;
+        return c->inoff < c->inlen ? c->head_start_ms + bs_h1_head_timeout_ms
+                                   : c->last_ms + bs_h1_idle_timeout_ms;
     case C_BODY:
-        return c->last_ms + H1_IDLE_TIMEOUT_MS;
+        return c->last_ms + bs_h1_idle_timeout_ms;
     case C_WAIT:
-        return out_pending(c) ? c->last_ms + H1_IDLE_TIMEOUT_MS : -1;
+        return out_pending(c) ? c->last_ms + bs_h1_idle_timeout_ms : -1;
     default: /* C_LINGER */
-        return c->wr_shut ? c->linger_until : c->last_ms + H1_IDLE_TIMEOUT_MS;
+        return c->wr_shut ? c->linger_until : c->last_ms + bs_h1_idle_timeout_ms;
     }
 }
 

@@ -190,6 +190,13 @@ struct bs_http_engine_s {
 extern const bs_http_engine_t bs_http_engine_mhd;
 extern const bs_http_engine_t bs_http_engine_h1;
 
+/* h1 engine timeouts: to receive a complete request head once its first
+ * byte came (30 s), and without progress while idle between requests,
+ * reading a body or writing a reply (60 s). Process-wide; read by the loop
+ * threads; tests set them before starting a server. */
+extern int64_t bs_h1_head_timeout_ms;
+extern int64_t bs_h1_idle_timeout_ms;
+
 /* A new request for the raw request-target uri[0..ulen) (copied); one
  * reference, the engine's. NULL when out of memory. */
 bs_http_req_t *bs_http_req_new(bs_http_server_t *s, const char *uri, size_t ulen);

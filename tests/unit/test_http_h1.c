@@ -6,7 +6,8 @@
  * HTTP/1.0 and Connection handling, Expect: 100-continue, the engine's own
  * JSON errors (400, 431, 505, 501, 413), a streamed reply interleaved with
  * the request body (ping-pong on one request), and output flow control
- * (a client that sends a streamed body without reading is stopped).
+ * (a client that sends a streamed body without reading is stopped), the
+ * head / idle / body timeouts, a late reply after the server stopped.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +28,9 @@
 
 #include "http/h1parse.h"
 #include "http/http.h"
+#include "http/http_int.h"
+
+#include <time.h>
 
 /* ---- end of head ---------------------------------------------------------- */
 
@@ -701,6 +705,86 @@ static void test_late_reply_after_stop(void **state)
     bs_http_reply_error(g_later, 200, 0, "nobody listens");
 }
 
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Milliseconds until the server closes fd (reading and dropping). */
+static long ms_to_close(int fd, long t0)
+{
+    char buf[4096];
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 5000) != 1)
+            return -1;
+        if (recv(fd, buf, sizeof buf, 0) <= 0)
+            return now_ms() - t0;
+    }
+}
+
+/* The head, idle and body timeouts (shortened: 300 ms / 600 ms). */
+static void test_timeouts(void **state)
+{
+    (void)state;
+    int64_t head0 = bs_h1_head_timeout_ms, idle0 = bs_h1_idle_timeout_ms;
+    bs_h1_head_timeout_ms = 300;
+    bs_h1_idle_timeout_ms = 600;
+    static const bs_http_route_t routes[] = {{"GET", "/echo", h_echo}, {"POST", "/echo", h_echo}};
+    bs_http_config_t cfg = {.listeners = "http://127.0.0.1:0",
+                            .produces = MEDIA,
+                            .nproduces = 1,
+                            .service_name = "t-timeouts",
+                            .full_duplex = true};
+    char err[256];
+    bs_http_server_t *s = bs_http_server_start(&cfg, routes, 2, NULL, err, sizeof err);
+    assert_non_null(s);
+    int port = bs_http_server_port(s, 0);
+
+    /* a head trickling a byte every 50 ms: progress does not extend the
+     * head timeout */
+    int fd = tcp_connect(port);
+    long t0 = now_ms();
+    const char *part = "GET /echo HTTP/1.1\r\nX-Slow: abcdefghijklmnopqrstuvwxyz";
+    bool closed = false;
+    for (const char *p = part; *p && !closed; p++) {
+        if (send(fd, p, 1, MSG_NOSIGNAL) != 1)
+            closed = true;
+        usleep(50 * 1000);
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        char c;
+        if (poll(&pf, 1, 0) == 1 && recv(fd, &c, 1, 0) <= 0)
+            closed = true;
+    }
+    long t = closed ? now_ms() - t0 : ms_to_close(fd, t0);
+    assert_true(t >= 250 && t < 1500);
+    close(fd);
+
+    /* idle keep-alive */
+    fd = tcp_connect(port);
+    send_str(fd, "GET /echo HTTP/1.1\r\n\r\n");
+    bool eof;
+    read_until(fd, "GET /echo 0:", &eof);
+    t0 = now_ms();
+    t = ms_to_close(fd, t0);
+    assert_true(t >= 450 && t < 2500);
+    close(fd);
+
+    /* a body that stops coming */
+    fd = tcp_connect(port);
+    send_str(fd, "POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nab");
+    t0 = now_ms();
+    t = ms_to_close(fd, t0);
+    assert_true(t >= 450 && t < 2500);
+    close(fd);
+
+    bs_http_server_stop(s);
+    bs_h1_head_timeout_ms = head0;
+    bs_h1_idle_timeout_ms = idle0;
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -713,7 +797,8 @@ int main(void)
         cmocka_unit_test(test_live_expect),       cmocka_unit_test(test_live_duplex),
         cmocka_unit_test(test_live_flow_control), cmocka_unit_test(test_live_pipeline_flood),
     };
-    const struct CMUnitTest alone[] = {cmocka_unit_test(test_late_reply_after_stop)};
+    const struct CMUnitTest alone[] = {cmocka_unit_test(test_late_reply_after_stop),
+                                       cmocka_unit_test(test_timeouts)};
     int rc = cmocka_run_group_tests_name("h1 parser", pure, NULL, NULL);
     rc += cmocka_run_group_tests_name("h1 engine", live, setup, teardown);
     rc += cmocka_run_group_tests_name("h1 engine, own server", alone, NULL, NULL);
