@@ -38,14 +38,17 @@
  * that happens while C_BODY still reads the body (full duplex).
  *
  * Buffers and limits: a 16 KiB input buffer per connection (a request head
- * is at most 8 KiB: over that 431); an output buffer that grows as needed
- * and is written with non-blocking send (EPOLLOUT while bytes are pending).
+ * is at most 8 KiB: over that 431; pipelined bytes wait there, then in the
+ * kernel); an output buffer that grows as needed, plus a reply body over
+ * 16 KiB sent from its own buffer (obody, no copy), written with
+ * non-blocking sendmsg (EPOLLOUT while bytes are pending). A client that
+ * half-closes still gets its replies.
  * Flow control: while more than 1 MiB of output is unsent the socket is not
  * read and no new request is started, so a client that sends a streamed
  * body (or pipelines requests) without reading the replies is stopped by
- * TCP instead of growing memory. A request body is collected
- * up to max_body (413, then the connection closes); a body answered with an
- * error before it was read is dropped up to 2 * max_body + 1 MiB.
+ * TCP instead of growing memory. A request body is collected up to max_body (413, then the
+ * connection closes); a body answered with an error before it was read is dropped up to 2 *
+ * max_body + 1 MiB.
  *
  * Timeouts (per connection, one timer re-armed lazily): 30 s to receive a
  * complete request head once its first byte came, 60 s idle keep-alive,
