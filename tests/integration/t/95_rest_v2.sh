@@ -5,8 +5,9 @@
 # the consumer quickstart (create, subscribe, read, commit, offsets, delete),
 # assignments and seeks, Confluent's error codes (40401, 40402, 40403, 40601,
 # 40902, 40903, 415, 400, 422xx), cross-checks with kcat both ways (keys,
-# values, partitions), idle instance expiry, and the avro quickstart with
-# `basin registry` (schema ids seen by kcat in the wire format).
+# values, partitions), idle instance expiry, the avro quickstart with
+# `basin registry` (schema ids seen by kcat in the wire format), and the HTTP
+# behaviour curl relies on (Expect: 100-continue, keep-alive reuse).
 . "$(dirname "$0")/../lib.sh"
 itest_init
 command -v jq >/dev/null || { skip rest_v2 "jq is not installed"; exit 0; }
@@ -204,6 +205,25 @@ if wait_port "$REG_PORT" 30 "$REG_PID"; then
     expect avro_delete 204 'true'
 else
     skip avro_quickstart "basin registry did not start: $(tail -n 2 "$ITEST_TMP/registry.log")"
+fi
+
+# ---- HTTP behaviour curl relies on (the REST Proxy's own HTTP/1.1 engine) ----
+# curl sends "Expect: 100-continue" for bodies over 1 KiB: 100 first, then 200
+big=$(python3 -c 'import json; print(json.dumps({"records": [{"value": "eHh4" * 10} for _ in range(60)]}))')
+v=$(curl -sv -m 20 -H "$BIN" -H 'Expect: 100-continue' --data-binary "$big" "$REST/topics/rt" 2>&1)
+if echo "$v" | grep -q '^< HTTP/1.1 100 Continue' && echo "$v" | grep -q '^< HTTP/1.1 200 OK' &&
+    [ "$(echo "$v" | grep -c '"error_code":null')" = 1 ]; then
+    pass http_expect_100_continue
+else
+    fail http_expect_100_continue "$(echo "$v" | grep '^[<>]' | head -12 | tr '\n' ' ')"
+fi
+# two URLs on one command line share one keep-alive connection
+v=$(curl -sv -m 20 "$REST/topics" "$REST/topics/rt" 2>&1)
+if echo "$v" | grep -q 'Re-using existing connection' && [ "$(echo "$v" | grep -c '^< HTTP/1.1 200 OK')" = 2 ] &&
+    echo "$v" | grep -qi '^< Date: ' && echo "$v" | grep -qi '^< Content-Type: application/vnd.kafka.v2+json'; then
+    pass http_keep_alive
+else
+    fail http_keep_alive "$(echo "$v" | grep -E '^[<*]' | head -12 | tr '\n' ' ')"
 fi
 
 # ---- idle expiry ----
