@@ -177,7 +177,15 @@ down
 before=$(du -sb "$TMP/data/clean-0" | cut -f1)
 BASIN_LOG_LEVEL=debug up "$TMP/broker3.log" --override log.cleaner.enable=true --override log.cleaner.backoff.ms=100
 for _ in $(seq 1 600); do grep -q "clean-0: cleaned" "$TMP/broker3.log" && break; sleep 0.2; done
+# replaced segments are unlinked when their last reader lets go: wait (up to
+# 10 s) until the directory stops shrinking
 after=$(du -sb "$TMP/data/clean-0" | cut -f1)
+for _ in $(seq 1 20); do
+    sleep 0.5
+    now=$(du -sb "$TMP/data/clean-0" | cut -f1)
+    [ "$now" -ge "$after" ] && break
+    after=$now
+done
 down
 cleanline=$(grep -m1 "clean-0: cleaned" "$TMP/broker3.log")
 echo "$cleanline"
