@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CreateTopics and CreatePartitions with many partitions: the broker builds
 # them in slices and keeps serving other connections meanwhile (a Metadata round trip by
-# another client stays fast while 1,500 partitions are created); the topic
+# another client stays fast while 3,000 partitions are created); the topic
 # is invisible until complete, a second create of the same name meanwhile
 # gets TOPIC_ALREADY_EXISTS, and the result has every partition. A request
 # that would exceed the broker's open-files limit is refused up front with a
@@ -21,9 +21,9 @@ ms() { date +%s%3N; }
 
 # --- responsiveness while 1,500 partitions are created ---
 T --create --topic cl-small --partitions 1 >/dev/null 2>&1
-T_LIMIT=120 T --create --topic cl-big --partitions 1500 >"$ITEST_TMP/create.out" 2>&1 &
+T_LIMIT=120 T --create --topic cl-big --partitions 3000 >"$ITEST_TMP/create.out" 2>&1 &
 CPID=$!
-sleep 0.3
+t0=$(ms)
 worst=0 probes=0 dup=
 while kill -0 "$CPID" 2>/dev/null; do
     s=$(ms)
@@ -34,22 +34,31 @@ while kill -0 "$CPID" 2>/dev/null; do
     if [ -z "$dup" ]; then # a second create of the name while it is built
         dup=$(T --create --topic cl-big --partitions 2 2>&1)
     fi
-    sleep 0.1
+    sleep 0.02
 done
 wait "$CPID"
 rc=$?
+took=$(($(ms) - t0))
 out=$(cat "$ITEST_TMP/create.out")
 [ $rc = 0 ] && [ "$out" = "Created topic cl-big." ] && pass create_large.created ||
     fail create_large.created "exit $rc: $out"
 desc=$(T --describe --topic cl-big 2>&1 | head -n 1)
-[[ $desc == *"PartitionCount: 1500"* ]] && pass create_large.all_partitions ||
+[[ $desc == *"PartitionCount: 3000"* ]] && pass create_large.all_partitions ||
     fail create_large.all_partitions "$desc"
-echo "# $probes metadata probe(s) during creation, slowest ${worst} ms"
-if [ "$probes" -ge 2 ] && [ "$worst" -lt 1500 ]; then
-    pass create_large.broker_responsive
-else
-    fail create_large.broker_responsive "$probes probe(s), slowest metadata round trip ${worst} ms"
-fi
+echo "# creation took ${took} ms; $probes metadata probe(s) meanwhile, slowest ${worst} ms"
+# NAME: passes when no probe waited anywhere near as long as the whole
+# creation (a broker that stalls while creating makes one probe wait for
+# most of it); skips when the work was too quick to tell the two apart
+responsive() {
+    if [ "$took" -lt 600 ] || [ "$probes" -lt 2 ]; then
+        skip "$1" "the partitions were created in ${took} ms: too fast to watch the broker meanwhile"
+    elif [ $((worst * 2)) -lt "$took" ]; then
+        pass "$1"
+    else
+        fail "$1" "$probes probe(s), slowest metadata round trip ${worst} ms of ${took} ms"
+    fi
+}
+responsive create_large.broker_responsive
 if [ "$probes" -lt 2 ]; then
     skip create_large.duplicate_while_building "creation finished before a second create could be sent"
 elif [[ $dup == *TOPIC_ALREADY_EXISTS* ]]; then
@@ -59,10 +68,11 @@ else
 fi
 
 # --- CreatePartitions in slices too ---
+T --delete --topic cl-big >/dev/null 2>&1 # its files: room under the open-files limit
 T --create --topic cl-grow --partitions 1 >/dev/null 2>&1
-T_LIMIT=120 T --alter --topic cl-grow --partitions 1201 >"$ITEST_TMP/grow.out" 2>&1 &
+T_LIMIT=120 T --alter --topic cl-grow --partitions 3001 >"$ITEST_TMP/grow.out" 2>&1 &
 GPID=$!
-sleep 0.3
+t0=$(ms)
 worst=0 probes=0 second=
 while kill -0 "$GPID" 2>/dev/null; do
     s=$(ms)
@@ -70,17 +80,17 @@ while kill -0 "$GPID" 2>/dev/null; do
     d=$(($(ms) - s))
     [ $d -gt $worst ] && worst=$d
     probes=$((probes + 1))
-    [ -z "$second" ] && second=$(T --alter --topic cl-grow --partitions 1500 2>&1)
-    sleep 0.1
+    [ -z "$second" ] && second=$(T --alter --topic cl-grow --partitions 3500 2>&1)
+    sleep 0.02
 done
 wait "$GPID"
 rc=$?
+took=$(($(ms) - t0))
 desc=$(T --describe --topic cl-grow 2>&1 | head -n 1)
-[ $rc = 0 ] && [[ $desc == *"PartitionCount: 1201"* ]] && pass create_large.grow ||
+[ $rc = 0 ] && [[ $desc == *"PartitionCount: 3001"* ]] && pass create_large.grow ||
     fail create_large.grow "exit $rc: $(cat "$ITEST_TMP/grow.out") / $desc"
-echo "# $probes metadata probe(s) while adding partitions, slowest ${worst} ms"
-[ "$probes" -ge 2 ] && [ "$worst" -lt 1500 ] && pass create_large.grow_responsive ||
-    fail create_large.grow_responsive "$probes probe(s), slowest ${worst} ms"
+echo "# adding partitions took ${took} ms; $probes metadata probe(s) meanwhile, slowest ${worst} ms"
+responsive create_large.grow_responsive
 if [ "$probes" -lt 2 ]; then
     skip create_large.grow_concurrent "the partitions were added before a second request could be sent"
 elif [[ $second == *REASSIGNMENT_IN_PROGRESS* ]]; then
@@ -90,7 +100,7 @@ else
 fi
 
 # deleting the topic while partitions are added: nothing of it stays
-T --delete --topic cl-big,cl-grow >/dev/null 2>&1 # their files: room under the fd limit
+T --delete --topic cl-grow >/dev/null 2>&1 # its files: room under the open-files limit
 T --create --topic cl-grow2 --partitions 1 >/dev/null 2>&1
 T_LIMIT=120 T --alter --topic cl-grow2 --partitions 3001 >"$ITEST_TMP/grow2.out" 2>&1 &
 GPID=$!
