@@ -79,10 +79,11 @@ integration() {
 
 if [ -z "${BASIN_TEST_SKIP_INTEGRATION:-}" ]; then
     integration "integration tests"
-    # the broker's own suites again against the ASan+UBSan broker: memory
-    # errors and leaks (at clean shutdown) fail the run
-    BASIN_BIN=$PWD/build-san/basin integration "integration tests (ASan+UBSan broker)" \
-        10_ 20_ 30_ 31_ 34_ 40_ 45_ 50_ 52_ 53_ 56_ 60_
+    # the broker's own suites, and the REST Proxy's (its own HTTP engine),
+    # again against the ASan+UBSan build: memory errors and leaks (at clean
+    # shutdown) fail the run
+    BASIN_BIN=$PWD/build-san/basin integration "integration tests (ASan+UBSan build)" \
+        10_ 20_ 21_ 30_ 31_ 34_ 40_ 45_ 50_ 52_ 53_ 56_ 60_ 95_ 96_ 97_ 98_ 99_
 fi
 
 echo
