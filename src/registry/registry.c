@@ -59,22 +59,12 @@ void bs_reg_enqueue(bs_registry_t *r, bs_http_req_t *req, bs_reg_job_fn fn, void
     j->fn = fn;
     j->arg = arg;
     j->free_arg = free_arg;
-    pthread_mutex_lock(&r->qmu);
-    if (r->qstop) {
-        pthread_mutex_unlock(&r->qmu);
+    if (!bs_jobq_push(&r->q, &j->link)) {
         bs_http_reply_error(req, 500, 50001, "The registry is shutting down");
         if (free_arg)
             free_arg(arg);
         free(j);
-        return;
     }
-    if (r->qtail)
-        r->qtail->next = j;
-    else
-        r->qhead = j;
-    r->qtail = j;
-    pthread_cond_signal(&r->qcond);
-    pthread_mutex_unlock(&r->qmu);
 }
 
 void bs_reg_set_leader(bs_registry_t *r, bool self, const char *url)
@@ -149,23 +139,10 @@ done:
 static void *writer_main(void *arg)
 {
     bs_registry_t *r = arg;
-    for (;;) {
-        pthread_mutex_lock(&r->qmu);
-        while (!r->qhead && !r->qstop)
-            pthread_cond_wait(&r->qcond, &r->qmu);
-        bs_reg_job_t *j = r->qhead;
-        if (j) {
-            r->qhead = j->next;
-            if (!r->qhead)
-                r->qtail = NULL;
-        }
-        bool stop = r->qstop;
-        pthread_mutex_unlock(&r->qmu);
-        if (!j) {
-            if (stop)
-                break;
-            continue;
-        }
+    bool stop;
+    bs_job_t *l;
+    while ((l = bs_jobq_pop(&r->q, &stop)) != NULL) { /* NULL: stopped and drained */
+        bs_reg_job_t *j = (bs_reg_job_t *)l;
         if (stop)
             bs_http_reply_error(j->req, 500, 50001, "The registry is shutting down");
         else
@@ -224,8 +201,7 @@ int bs_registry_main(int argc, char **argv)
     r->model.parsed_free = reg_parsed_free;
     pthread_mutex_init(&r->leader_mu, NULL);
     pthread_cond_init(&r->leader_cond, NULL);
-    pthread_mutex_init(&r->qmu, NULL);
-    pthread_cond_init(&r->qcond, NULL);
+    bs_jobq_init(&r->q);
 
     /* every thread created from here on inherits the blocked signals */
     sigemptyset(&sigs);
@@ -297,10 +273,7 @@ int bs_registry_main(int argc, char **argv)
 out:
     bs_reg_election_stop(r);
     if (r->writer_started) {
-        pthread_mutex_lock(&r->qmu);
-        r->qstop = true;
-        pthread_cond_broadcast(&r->qcond);
-        pthread_mutex_unlock(&r->qmu);
+        bs_jobq_stop(&r->q);
         pthread_join(r->writer, NULL);
     }
     bs_http_server_stop(r->http);
@@ -309,8 +282,7 @@ out:
         bs_reg_model_free(&r->model);
         pthread_mutex_destroy(&r->leader_mu);
         pthread_cond_destroy(&r->leader_cond);
-        pthread_mutex_destroy(&r->qmu);
-        pthread_cond_destroy(&r->qcond);
+        bs_jobq_destroy(&r->q);
         free(r->leader_url);
     }
     free(r);

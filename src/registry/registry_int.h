@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/jobq.h"
 #include "http/http.h"
 #include "registry/avro.h"
 #include "registry/model.h"
@@ -33,11 +34,11 @@ typedef struct bs_registry_s bs_registry_t;
  * releases arg in every case. */
 typedef void (*bs_reg_job_fn)(bs_registry_t *r, bs_http_req_t *req, void *arg);
 typedef struct bs_reg_job_s {
+    bs_job_t link; /* first: a bs_job_t * is the job */
     bs_http_req_t *req;
     bs_reg_job_fn fn;
     void *arg;
     void (*free_arg)(void *arg);
-    struct bs_reg_job_s *next;
 } bs_reg_job_t;
 
 struct bs_registry_s {
@@ -55,11 +56,7 @@ struct bs_registry_s {
     bool elections;             /* false: single instance, leader iff eligible */
     void *election;             /* election.c state */
 
-    /* write queue (qmu) */
-    pthread_mutex_t qmu;
-    pthread_cond_t qcond;
-    bs_reg_job_t *qhead, *qtail;
-    bool qstop;
+    bs_jobq_t q; /* write queue */
     pthread_t writer;
     bool writer_started;
 };

@@ -84,40 +84,20 @@ void bs_rest_submit(bs_rest_t *r, bs_http_req_t *req, bs_rest_job_fn fn, void *a
     j->fn = fn;
     j->arg = arg;
     j->free_arg = free_arg;
-    pthread_mutex_lock(&r->qmu);
-    if (r->qstop) {
-        pthread_mutex_unlock(&r->qmu);
+    if (!bs_jobq_push(&r->q, &j->link)) {
         bs_http_reply_error(req, 503, 50301, "The REST Proxy is shutting down");
         if (free_arg)
             free_arg(arg);
         free(j);
-        return;
     }
-    if (r->qtail)
-        r->qtail->next = j;
-    else
-        r->qhead = j;
-    r->qtail = j;
-    pthread_cond_signal(&r->qcond);
-    pthread_mutex_unlock(&r->qmu);
 }
 
 static void *worker_main(void *arg)
 {
     bs_rest_t *r = arg;
-    for (;;) {
-        pthread_mutex_lock(&r->qmu);
-        while (!r->qhead && !r->qstop)
-            pthread_cond_wait(&r->qcond, &r->qmu);
-        bs_rest_job_t *j = r->qhead;
-        if (j) {
-            r->qhead = j->next;
-            if (!r->qhead)
-                r->qtail = NULL;
-        }
-        pthread_mutex_unlock(&r->qmu);
-        if (!j)
-            break; /* stopping and drained */
+    bs_job_t *l;
+    while ((l = bs_jobq_pop(&r->q, NULL)) != NULL) { /* NULL: stopping and drained */
+        bs_rest_job_t *j = (bs_rest_job_t *)l;
         j->fn(r, j->req, j->arg);
         if (j->free_arg)
             j->free_arg(j->arg);
@@ -419,8 +399,7 @@ int bs_rest_main(int argc, char **argv)
         goto out;
     }
     r->cfg = &cfg;
-    pthread_mutex_init(&r->qmu, NULL);
-    pthread_cond_init(&r->qcond, NULL);
+    bs_jobq_init(&r->q);
     pthread_mutex_init(&r->tmu, NULL);
     bs_hmap_init(&r->topics);
 
@@ -517,10 +496,7 @@ int bs_rest_main(int argc, char **argv)
 out:
     if (r->cfg) {
         /* workers first drain their jobs (each replies), then HTTP stops */
-        pthread_mutex_lock(&r->qmu);
-        r->qstop = true;
-        pthread_cond_broadcast(&r->qcond);
-        pthread_mutex_unlock(&r->qmu);
+        bs_jobq_stop(&r->q);
         for (int i = 0; i < r->nworkers; i++)
             pthread_join(r->workers[i], NULL);
         bs_rest_cm_free(r->cm);
@@ -534,8 +510,7 @@ out:
         if (r->rk)
             rd_kafka_destroy(r->rk);
         bs_hmap_free(&r->topics);
-        pthread_mutex_destroy(&r->qmu);
-        pthread_cond_destroy(&r->qcond);
+        bs_jobq_destroy(&r->q);
         pthread_mutex_destroy(&r->tmu);
         free(r->workers);
         free(r->cluster_id);

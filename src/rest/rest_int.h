@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "base/hmap.h"
+#include "base/jobq.h"
 #include "base/wbuf.h"
 #include "http/http.h"
 #include "rest/rest_config.h"
@@ -48,7 +49,7 @@ typedef struct bs_rest_cm_s bs_rest_cm_t; /* consumer instance manager */
 typedef void (*bs_rest_job_fn)(bs_rest_t *r, bs_http_req_t *req, void *arg);
 
 typedef struct bs_rest_job_s {
-    struct bs_rest_job_s *next;
+    bs_job_t link; /* first: a bs_job_t * is the job */
     bs_http_req_t *req;
     bs_rest_job_fn fn;
     void *arg;
@@ -64,10 +65,7 @@ struct bs_rest_s {
     bs_http_server_t *http;
 
     /* worker pool (blocking Kafka calls) */
-    pthread_mutex_t qmu;
-    pthread_cond_t qcond;
-    bs_rest_job_t *qhead, *qtail;
-    bool qstop;
+    bs_jobq_t q;
     pthread_t *workers;
     int nworkers;
 
