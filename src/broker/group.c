@@ -1122,6 +1122,18 @@ void bs_group_remove(bs_gcoord_t *co, bs_group_t *g)
     group_free(co, g);
 }
 
+/* Tombstones g in __consumer_offsets, logs "group <id> <why>" and removes
+ * it (Dead); false, and g kept, if the tombstone could not be stored. */
+static bool group_bury(bs_gcoord_t *co, bs_group_t *g, const char *why)
+{
+    if (bs_gstore_put_group(co, g, true) != BS_ERR_NONE)
+        return false;
+    bs_log_info("group", "group %s %s", g->id, why);
+    set_state(g, BS_GROUP_DEAD);
+    bs_group_remove(co, g);
+    return true;
+}
+
 int16_t bs_group_delete(bs_gcoord_t *co, const char *group_id)
 {
     bs_group_t *g = bs_group_find(co, group_id, strlen(group_id));
@@ -1130,12 +1142,10 @@ int16_t bs_group_delete(bs_gcoord_t *co, const char *group_id)
     if (g->state != BS_GROUP_EMPTY || g->nmembers > 0)
         return BS_ERR_NON_EMPTY_GROUP;
     size_t had = bs_hmap_count(&g->offsets);
-    if ((size_t)tombstone_offsets(co, g, -1, NULL) != had ||
-        bs_gstore_put_group(co, g, true) != BS_ERR_NONE)
+    char why[64];
+    snprintf(why, sizeof(why), "deleted (%zu committed offset(s))", had);
+    if ((size_t)tombstone_offsets(co, g, -1, NULL) != had || !group_bury(co, g, why))
         return BS_ERR_COORDINATOR_NOT_AVAILABLE;
-    bs_log_info("group", "group %s deleted (%zu committed offset(s))", g->id, had);
-    set_state(g, BS_GROUP_DEAD);
-    bs_group_remove(co, g);
     return 0;
 }
 
@@ -1158,14 +1168,11 @@ int bs_group_expire(bs_gcoord_t *co, int64_t now_ms)
         if (bs_hmap_count(&g->offsets) == 0 && g->state_ts < now_ms - retention)
             dead[ng++] = g;
     }
-    for (int i = 0; i < ng; i++) {
-        bs_group_t *g = dead[i];
-        if (bs_gstore_put_group(co, g, true) != BS_ERR_NONE)
-            continue;
-        bs_log_info("group", "group %s expired (empty for offsets.retention.minutes=%d)", g->id,
-                    co->b->cfg->offsets_retention_minutes);
-        bs_group_remove(co, g);
-    }
+    char why[96];
+    snprintf(why, sizeof(why), "expired (empty for offsets.retention.minutes=%d)",
+             co->b->cfg->offsets_retention_minutes);
+    for (int i = 0; i < ng; i++)
+        group_bury(co, dead[i], why);
     free(dead);
     if (removed > 0)
         bs_log_info("group", "expired %d committed offset(s)", removed);
@@ -1202,15 +1209,10 @@ int bs_group_forget_topic(bs_gcoord_t *co, const char *topic)
             bs_hmap_count(&g->offsets) == 0)
             dead[ng++] = g;
     }
-    for (int i = 0; i < ng; i++) {
-        bs_group_t *g = dead[i];
-        if (bs_gstore_put_group(co, g, true) != BS_ERR_NONE)
-            continue;
-        bs_log_info("group", "group %s removed: its only offsets were for deleted topic %s", g->id,
-                    topic);
-        set_state(g, BS_GROUP_DEAD);
-        bs_group_remove(co, g);
-    }
+    char why[320];
+    snprintf(why, sizeof(why), "removed: its only offsets were for deleted topic %s", topic);
+    for (int i = 0; i < ng; i++)
+        group_bury(co, dead[i], why);
     free(dead);
     if (removed > 0)
         bs_log_info("group", "removed %d committed offset(s) of deleted topic %s", removed, topic);

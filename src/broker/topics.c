@@ -305,36 +305,31 @@ static bs_topic_t *topic_new(const char *name, size_t len)
     return t;
 }
 
+/* Kafka forbids topics whose names differ only by '.' vs '_': true (err
+ * filled) when `other` is such a name for `name` (len bytes). */
+static bool collides(const char *name, size_t len, const char *other, size_t olen, char *err,
+                     size_t errlen)
+{
+    if (olen != len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((name[i] == '.' ? '_' : name[i]) != (other[i] == '.' ? '_' : other[i]))
+            return false;
+    snprintf(err, errlen, "Topic '%s' collides with existing topic: %.*s", name, (int)olen, other);
+    return true;
+}
+
+/* Checks name against every topic, published or being built. */
 static bool unacceptable_collision(bs_broker_t *b, const char *name, char *err, size_t errlen)
 {
-    /* Kafka forbids topics whose names differ only by '.' vs '_' */
-    size_t it = 0;
+    size_t it = 0, len = strlen(name);
     const bs_hmap_ent_t *e;
-    size_t len = strlen(name);
-    while (bs_hmap_next(&b->topics, &it, &e)) {
-        if (e->klen != len)
-            continue;
-        bool same = true;
-        for (size_t i = 0; i < len && same; i++) {
-            char x = name[i] == '.' ? '_' : name[i], y = e->key[i] == '.' ? '_' : e->key[i];
-            same = x == y;
-        }
-        if (same) {
-            snprintf(err, errlen, "Topic '%s' collides with existing topic: %s", name, e->key);
+    while (bs_hmap_next(&b->topics, &it, &e))
+        if (collides(name, len, e->key, e->klen, err, errlen))
             return true;
-        }
-    }
-    for (bs_topic_t *t = b->building; t; t = t->build_next) {
-        bool same = strlen(t->name) == len;
-        for (size_t i = 0; i < len && same; i++) {
-            char x = name[i] == '.' ? '_' : name[i], y = t->name[i] == '.' ? '_' : t->name[i];
-            same = x == y;
-        }
-        if (same) {
-            snprintf(err, errlen, "Topic '%s' collides with existing topic: %s", name, t->name);
+    for (bs_topic_t *t = b->building; t; t = t->build_next)
+        if (collides(name, len, t->name, strlen(t->name), err, errlen))
             return true;
-        }
-    }
     return false;
 }
 
@@ -447,20 +442,30 @@ void bs_topics_build_abort(bs_broker_t *b, bs_topic_t *t)
     topic_free(t);
 }
 
+/* Opens fresh partitions first_id + *n, ... into parts[*n ..) until *n ==
+ * want (1) or the monotonic clock passes deadline_ms (0; < 0: none); -1 if
+ * one cannot be created (err says why). Shared by the build and the grow. */
+static int open_slice(bs_broker_t *b, bs_topic_t *t, bs_partition_t **parts, int32_t *n,
+                      int32_t want, int32_t first_id, int64_t deadline_ms, char *err, size_t errlen)
+{
+    while (*n < want) {
+        if (deadline_ms >= 0 && bs_mono_ms() >= deadline_ms)
+            return 0;
+        bs_partition_t *p = partition_open(b, t, first_id + *n, true, err, errlen);
+        if (!p)
+            return -1;
+        parts[(*n)++] = p;
+    }
+    return 1;
+}
+
 int bs_topics_build_step(bs_broker_t *b, bs_topic_t *t, int64_t deadline_ms, char *err,
                          size_t errlen)
 {
-    while (t->npart < t->want) {
-        if (deadline_ms >= 0 && bs_mono_ms() >= deadline_ms)
-            return 0;
-        bs_partition_t *p = partition_open(b, t, t->npart, true, err, errlen);
-        if (!p) {
-            bs_topics_build_abort(b, t);
-            return -1;
-        }
-        t->parts[t->npart++] = p;
-    }
-    return 1;
+    int rc = open_slice(b, t, t->parts, &t->npart, t->want, 0, deadline_ms, err, errlen);
+    if (rc < 0)
+        bs_topics_build_abort(b, t);
+    return rc;
 }
 
 bs_err_t bs_topics_build_finish(bs_broker_t *b, bs_topic_t *t, char *err, size_t errlen)
@@ -570,17 +575,11 @@ void bs_topics_grow_abort(bs_broker_t *b, bs_topic_t *t)
 int bs_topics_grow_step(bs_broker_t *b, bs_topic_t *t, int64_t deadline_ms, char *err,
                         size_t errlen)
 {
-    while (t->grow_n < t->grow_want) {
-        if (deadline_ms >= 0 && bs_mono_ms() >= deadline_ms)
-            return 0;
-        bs_partition_t *p = partition_open(b, t, t->npart + t->grow_n, true, err, errlen);
-        if (!p) {
-            bs_topics_grow_abort(b, t);
-            return -1;
-        }
-        t->grow_parts[t->grow_n++] = p;
-    }
-    return 1;
+    int rc = open_slice(b, t, t->grow_parts, &t->grow_n, t->grow_want, t->npart, deadline_ms, err,
+                        errlen);
+    if (rc < 0)
+        bs_topics_grow_abort(b, t);
+    return rc;
 }
 
 bs_err_t bs_topics_grow_finish(bs_broker_t *b, bs_topic_t *t, char *err, size_t errlen)
